@@ -1,0 +1,90 @@
+// Check backups: describes every in-flight backup of a batch, at most 50 ids per call, and
+// records lifecycle and progress; ends targets whose backup finished or ran out of time.
+import { BackupNotFound, DescribeBackupsCommand, type Backup } from '@aws-sdk/client-fsx';
+import { mapWithConcurrency } from '../shared/concurrency.js';
+import type { Deps } from '../shared/deps.js';
+import { carriedCounters, nextWaitSeconds } from '../shared/progress.js';
+import type { TargetItem } from '../shared/store/runs.js';
+import type { LoopInput, Progress } from '../shared/task-input.js';
+
+const DESCRIBE_LIMIT = 50;
+const DESCRIBE_CONCURRENCY = 4;
+
+export async function checkBackups(input: LoopInput, deps: Pick<Deps, 'runs' | 'fsx' | 'clock' | 'config' | 'log'>): Promise<Progress> {
+  const { runs, fsx, clock, config, log } = deps;
+  const { policyId, scheduledTime } = input;
+  const counters = carriedCounters(input.progress, 'check');
+  const run = await runs.getRun(policyId, scheduledTime);
+  if (!run || run.status !== 'RUNNING') {
+    return { phase: 'check', pending: 0, inFlight: 0, polls: counters.polls, waitSeconds: config.poll.initialSeconds };
+  }
+  const page = await runs.openTargets(policyId, scheduledTime, config.checkBatchSize, counters.cursor);
+  let { pending, inFlight } = counters;
+
+  const inProgress = page.targets.filter((t) => t.status === 'IN_PROGRESS' && t.backupId);
+  pending += page.targets.filter((t) => t.status === 'PENDING').length;
+
+  const batches: TargetItem[][] = [];
+  for (let i = 0; i < inProgress.length; i += DESCRIBE_LIMIT) batches.push(inProgress.slice(i, i + DESCRIBE_LIMIT));
+  const described = new Map<string, Backup>();
+  await mapWithConcurrency(batches, DESCRIBE_CONCURRENCY, async (batch) => {
+    for (const b of await describeBackups(batch.map((t) => t.backupId as string))) described.set(b.BackupId ?? '', b);
+  });
+
+  const now = clock.now();
+  const timedOut = run.completionDeadline !== undefined && now.getTime() >= Date.parse(run.completionDeadline);
+  const finished = (t: TargetItem) => ({
+    finishedAt: now.toISOString(),
+    durationSeconds: t.startedAt ? Math.round((now.getTime() - Date.parse(t.startedAt)) / 1000) : undefined,
+  });
+
+  for (const t of inProgress) {
+    const backup = described.get(t.backupId as string);
+    const move = (attrs: Partial<TargetItem>) => runs.updateTarget(policyId, scheduledTime, t.targetId, 'IN_PROGRESS', attrs);
+    if (!backup) {
+      await move({ status: 'FAILED', ...finished(t), lastError: { name: 'BackupNotFound', message: `backup ${t.backupId} no longer exists` }, reason: `backup ${t.backupId} no longer exists (deleted by someone else?)` });
+    } else if (backup.Lifecycle === 'AVAILABLE') {
+      await move({ status: 'SUCCEEDED', lifecycle: 'AVAILABLE', progressPercent: 100, ...finished(t) });
+    } else if (backup.Lifecycle === 'FAILED') {
+      const message = backup.FailureDetails?.Message ?? 'FSx reported the backup as FAILED without details';
+      await move({ status: 'FAILED', lifecycle: 'FAILED', ...finished(t), lastError: { name: 'BackupFailed', message }, reason: message });
+    } else if (backup.Lifecycle === 'DELETED') {
+      await move({ status: 'FAILED', lifecycle: 'DELETED', ...finished(t), reason: `backup ${t.backupId} was deleted before it completed` });
+    } else if (timedOut) {
+      const minutes = Math.round((Date.parse(run.completionDeadline as string) - Date.parse(scheduledTime)) / 60_000);
+      await move({
+        status: 'TIMED_OUT',
+        lifecycle: backup.Lifecycle,
+        progressPercent: backup.ProgressPercent,
+        ...finished(t),
+        reason: `still ${backup.Lifecycle} at ${backup.ProgressPercent ?? 0}% when the ${minutes}-minute completion window ended`,
+      });
+    } else {
+      inFlight++;
+      if (backup.Lifecycle !== t.lifecycle || backup.ProgressPercent !== t.progressPercent) {
+        await move({ lifecycle: backup.Lifecycle, progressPercent: backup.ProgressPercent });
+      }
+    }
+  }
+
+  const polls = page.cursor ? counters.polls : counters.polls + 1;
+  const progress: Progress = { phase: 'check', pending, inFlight, polls, waitSeconds: nextWaitSeconds(run, polls, pending, config, now) };
+  if (page.cursor) progress.cursor = page.cursor;
+  log.info('check batch done', { batch: page.targets.length, described: inProgress.length, pending, inFlight, more: Boolean(page.cursor) });
+  return progress;
+
+  /** One call for up to 50 ids; when one of them is gone, the call fails and the ids are asked one by one. */
+  async function describeBackups(ids: string[]): Promise<Backup[]> {
+    try {
+      return (await fsx.send(new DescribeBackupsCommand({ BackupIds: ids }))).Backups ?? [];
+    } catch (e: unknown) {
+      if (!(e instanceof BackupNotFound) || ids.length === 1) {
+        if (e instanceof BackupNotFound) return [];
+        throw e;
+      }
+      const found: Backup[] = [];
+      for (const id of ids) found.push(...(await describeBackups([id])));
+      return found;
+    }
+  }
+}

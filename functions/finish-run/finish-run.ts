@@ -1,0 +1,87 @@
+// Finish run: rolls the targets up into the run's status, counts, start lag and duration,
+// writes one "run finished" log line and the run's metrics. Safe to repeat.
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Deps } from '../shared/deps.js';
+import { countByStatus, rollUpRunStatus, type RunStatus, type TargetCounts } from '../shared/domain/states.js';
+import type { RunItem, TargetItem } from '../shared/store/runs.js';
+
+export interface FinishRunInput {
+  policyId: string;
+  scheduledTime: string;
+  trigger: string;
+  /** Set by the state machine's Catch when a task failed for good. */
+  error?: { Error?: string; Cause?: string };
+}
+
+export interface RunSummary {
+  policyId: string;
+  scheduledTime: string;
+  status: RunStatus;
+  counts?: TargetCounts;
+  startLagSeconds?: number;
+  durationSeconds?: number;
+  reason?: string;
+}
+
+export async function finishRun(input: FinishRunInput, deps: Pick<Deps, 'runs' | 'clock' | 'log' | 'metrics'>): Promise<RunSummary> {
+  const { runs, clock, log, metrics } = deps;
+  const { policyId, scheduledTime } = input;
+  const run = await runs.getRun(policyId, scheduledTime);
+  if (!run) {
+    // The run failed before it could claim its slot: nothing to record but the execution's own failure.
+    const reason = input.error ? `${input.error.Error}: ${input.error.Cause}` : 'the run was never recorded';
+    log.error('run finished', { status: 'FAILED', reason });
+    return { policyId, scheduledTime, status: 'FAILED', reason };
+  }
+  if (run.status !== 'RUNNING') return summarize(run);
+
+  const now = clock.now();
+  let reason: string | undefined;
+  if (input.error) {
+    reason = `the run stopped early: ${input.error.Error ?? 'Error'}: ${truncate(input.error.Cause ?? '', 500)}`;
+    for (const t of await runs.allTargets(policyId, scheduledTime)) {
+      if (t.status === 'PENDING' || t.status === 'IN_PROGRESS') {
+        await runs.updateTarget(policyId, scheduledTime, t.targetId, t.status, { status: 'FAILED', reason, finishedAt: now.toISOString() });
+      }
+    }
+  }
+  const targets = await runs.allTargets(policyId, scheduledTime);
+  const counts = countByStatus(targets);
+  const status = rollUpRunStatus(counts);
+  const finished = await runs.finishRun(policyId, scheduledTime, {
+    status,
+    finishedAt: now.toISOString(),
+    counts,
+    durationSeconds: Math.round((now.getTime() - Date.parse(run.startedAt)) / 1000),
+    startLagSeconds: run.firstBackupStartedAt ? Math.round((Date.parse(run.firstBackupStartedAt) - Date.parse(scheduledTime)) / 1000) : undefined,
+    reason,
+  });
+  if (finished.finishedAt === now.toISOString()) recordMetrics(finished, targets, deps);
+  return summarize(finished);
+
+  function summarize(r: RunItem): RunSummary {
+    const summary: RunSummary = { policyId, scheduledTime, status: r.status, counts: r.counts, startLagSeconds: r.startLagSeconds, durationSeconds: r.durationSeconds, reason: r.reason };
+    const level = r.status === 'SUCCEEDED' || r.status === 'NO_TARGETS' ? 'info' : 'warn';
+    log[level]('run finished', { ...summary, trigger: r.trigger, targetCount: r.targetCount ?? 0 });
+    return summary;
+  }
+}
+
+function recordMetrics(run: RunItem, targets: TargetItem[], deps: Pick<Deps, 'metrics'>): void {
+  const { metrics } = deps;
+  const c = run.counts;
+  if (c) {
+    metrics.addMetric('BackupsSucceeded', MetricUnit.Count, c.SUCCEEDED);
+    metrics.addMetric('BackupsFailed', MetricUnit.Count, c.FAILED);
+    metrics.addMetric('BackupsTimedOut', MetricUnit.Count, c.TIMED_OUT);
+    metrics.addMetric('BackupsSkipped', MetricUnit.Count, c.SKIPPED);
+  }
+  metrics.addMetric(`Runs${run.status}`, MetricUnit.Count, 1);
+  if (run.startLagSeconds !== undefined) metrics.addMetric('StartLag', MetricUnit.Seconds, run.startLagSeconds);
+  if (run.durationSeconds !== undefined) metrics.addMetric('RunDuration', MetricUnit.Seconds, run.durationSeconds);
+  for (const t of targets) {
+    if (t.status === 'SUCCEEDED' && t.durationSeconds !== undefined) metrics.addMetric('BackupDuration', MetricUnit.Seconds, t.durationSeconds);
+  }
+}
+
+const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);

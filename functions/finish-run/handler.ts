@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { productionDeps, type Deps } from '../shared/deps.js';
+import { middify } from '../shared/middleware.js';
+import { executionInput } from '../shared/task-input.js';
+import { finishRun } from './finish-run.js';
+
+const input = executionInput.extend({
+  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+});
+
+export const createHandler = (deps: () => Deps) => middify(input, (event) => finishRun(event, deps()));
+
+export const handler = createHandler(productionDeps);

@@ -1,0 +1,48 @@
+// The dependencies every task receives. Production builds them once per Lambda environment,
+// from its environment; the offline runner builds them with its own endpoints and clock.
+import { FSxClient } from '@aws-sdk/client-fsx';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { systemClock, type Clock } from './clock.js';
+import { parseConfig, type Config } from './config.js';
+import { logger, metrics, tracer } from './powertools.js';
+import { PolicyStore } from './store/policies.js';
+import { RunStore } from './store/runs.js';
+
+export interface Deps {
+  config: Config;
+  clock: Clock;
+  fsx: FSxClient;
+  runs: RunStore;
+  policies: PolicyStore;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export function buildDeps(opts: { config: Config; clock: Clock; fsx: FSxClient; dynamodb: DynamoDBClient }): Deps {
+  const db = DynamoDBDocumentClient.from(opts.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    config: opts.config,
+    clock: opts.clock,
+    fsx: opts.fsx,
+    runs: new RunStore(db, opts.config.runsTable),
+    policies: new PolicyStore(db, opts.config.policiesTable),
+    log: logger,
+    metrics,
+  };
+}
+
+let production: Deps | undefined;
+
+/** Built on first use, then reused by every invocation of the environment. */
+export function productionDeps(): Deps {
+  production ??= buildDeps({
+    config: parseConfig(process.env),
+    clock: systemClock,
+    fsx: tracer.captureAWSv3Client(new FSxClient({})),
+    dynamodb: tracer.captureAWSv3Client(new DynamoDBClient({})),
+  });
+  return production;
+}

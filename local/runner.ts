@@ -1,0 +1,214 @@
+// Runs the very ASL file that serverless.yml deploys with aws-local-stepfunctions. Each Task is
+// mapped to its real middy-wrapped handler, built with real SDK clients pointed at the local
+// endpoints; Wait states pass on the shared virtual clock, so hours of polling cost no real time.
+import './env.js';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { FSxClient } from '@aws-sdk/client-fsx';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { createHandler as createStartRun } from '../functions/start-run/handler.js';
+import { createHandler as createStartBackups } from '../functions/start-backups/handler.js';
+import { createHandler as createCheckBackups } from '../functions/check-backups/handler.js';
+import { createHandler as createFinishRun } from '../functions/finish-run/handler.js';
+import type { Config } from '../functions/shared/config.js';
+import { buildDeps, type Deps } from '../functions/shared/deps.js';
+import type { VirtualClock } from './clock.js';
+import { readServerlessConfig, stateMachineDefinitionPath } from './serverless-config.js';
+
+type TaskHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+const handlerFactories: Record<string, (deps: () => Deps) => TaskHandler> = {
+  startRun: createStartRun,
+  startBackups: createStartBackups,
+  checkBackups: createCheckBackups,
+  finishRun: createFinishRun,
+};
+
+/** Step Functions history events per state type, as AWS counts them (see docs/performance.md). */
+const HISTORY_EVENTS = { Task: 5, Choice: 2, Wait: 2, Succeed: 2, Fail: 2, Pass: 2, Retry: 3 } as const;
+
+export interface ExecutionStats {
+  stateTransitions: number;
+  historyEvents: number;
+  lambdaInvocations: number;
+  largestPayloadBytes: number;
+  statesEntered: Record<string, number>;
+}
+
+export interface ExecutionOutcome {
+  executionId: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: { name: string; message: string };
+  stats: ExecutionStats;
+}
+
+export interface RunnerOptions {
+  clock: VirtualClock;
+  config: Config;
+  fsxEndpoint: string;
+  dynamodb: DynamoDBClient;
+  /** Lets a test wrap the FSx client (fault middleware); defaults to a plain client. */
+  fsx?: FSxClient;
+  /** Called before every task invocation: a test can make a handler "crash" here. */
+  beforeTask?: (task: string, input: unknown) => void | Promise<void>;
+  stateMachineKey?: string;
+}
+
+export function localFsxClient(endpoint: string): FSxClient {
+  return new FSxClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+}
+
+export class WorkflowRunner {
+  readonly definition: Record<string, unknown>;
+  readonly deps: Deps;
+  private readonly machine: StateMachine;
+  private readonly handlers: Record<string, TaskHandler>;
+  private readonly taskFunctions: Record<string, { key: string; timeoutSeconds: number }> = {};
+  private readonly stateTypes: Record<string, string> = {};
+  readonly totals: ExecutionStats = emptyStats();
+  readonly machineName: string;
+
+  constructor(private readonly opts: RunnerOptions) {
+    const cfg = readServerlessConfig();
+    const key = opts.stateMachineKey ?? 'backupRun';
+    this.machineName = `fsx-backup-local-${key}`;
+    const asl = JSON.parse(readFileSync(stateMachineDefinitionPath(cfg, key), 'utf8')) as { States: Record<string, Record<string, unknown>> };
+    this.deps = buildDeps({ config: opts.config, clock: opts.clock, fsx: opts.fsx ?? localFsxClient(opts.fsxEndpoint), dynamodb: opts.dynamodb });
+    const deps = () => this.deps;
+    this.handlers = Object.fromEntries(Object.entries(handlerFactories).map(([k, make]) => [k, make(deps)]));
+
+    // Resolve Fn::GetAtt [fn, Arn] as CloudFormation would, and run Wait states on the shared clock.
+    const states: Record<string, Record<string, unknown>> = {};
+    for (const [name, state] of Object.entries(asl.States)) {
+      this.stateTypes[name] = state.Type as string;
+      if (state.Type === 'Task') {
+        const getAtt = (state.Resource as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+        const fnKey = getAtt?.[0];
+        if (!fnKey || !cfg.functions[fnKey] || !this.handlers[fnKey]) throw new Error(`Task "${name}" must name a function of serverless.yml with Fn::GetAtt`);
+        this.taskFunctions[name] = { key: fnKey, timeoutSeconds: cfg.functions[fnKey]?.timeout ?? 6 };
+        // The function's own timeout bounds the task, as Lambda would (the library defaults to 60 s).
+        states[name] = { TimeoutSeconds: this.taskFunctions[name].timeoutSeconds, ...state, Resource: `arn:aws:lambda:us-east-1:123456789012:function:fsx-backup-local-${fnKey}` };
+      } else if (state.Type === 'Wait') {
+        states[name] = {
+          Type: 'Task',
+          Resource: `arn:aws:lambda:us-east-1:123456789012:function:virtual-wait`,
+          TimeoutSeconds: 99_999_999,
+          ResultPath: '$',
+          ...(state.Next ? { Next: state.Next } : { End: true }),
+        };
+        this.waitStates.set(name, state);
+      } else {
+        states[name] = state;
+      }
+    }
+    this.definition = { ...asl, States: states };
+    this.machine = new StateMachine(this.definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+  }
+
+  private readonly waitStates = new Map<string, Record<string, unknown>>();
+
+  /** Starts an execution and resolves when it ends, like StartExecution followed by waiting. */
+  async execute(input: Record<string, unknown>, name: string = randomUUID()): Promise<ExecutionOutcome> {
+    const executionId = `arn:aws:states:us-east-1:123456789012:execution:${this.machineName}:${name}`;
+    const stats = emptyStats();
+    const local: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, fn] of Object.entries(this.taskFunctions)) {
+      local[stateName] = async (taskInput: unknown) => {
+        stats.lambdaInvocations++;
+        await this.opts.beforeTask?.(stateName, taskInput);
+        const handler = this.handlers[fn.key] as TaskHandler;
+        return handler(taskInput, lambdaContext(fn.key, fn.timeoutSeconds, this.opts.clock));
+      };
+    }
+    for (const [stateName, wait] of this.waitStates) {
+      local[stateName] = async (waitInput: unknown) => {
+        await this.opts.clock.sleep(waitMilliseconds(wait, waitInput, this.opts.clock.now()));
+        return waitInput;
+      };
+    }
+    this.opts.clock.enter();
+    const execution = this.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: local as never, retryIntervalOverrides: Object.fromEntries(Object.keys(this.taskFunctions).map((n) => [n, 0])) },
+      context: { Execution: { Id: executionId, Name: name, Input: input, StartTime: this.opts.clock.now().toISOString() } } as never,
+    });
+    const counting = this.countEvents(execution.eventLogs, stats);
+    try {
+      const output = await execution.result;
+      await counting;
+      stats.historyEvents += 2;
+      return { executionId, status: 'SUCCEEDED', output, stats: this.addTotals(stats) };
+    } catch (e: unknown) {
+      await counting;
+      stats.historyEvents += 2;
+      const err = e as { name?: string; message?: string; cause?: { name?: string; message?: string } };
+      return { executionId, status: 'FAILED', error: { name: err.cause?.name ?? err.name ?? 'Error', message: err.cause?.message ?? err.message ?? String(e) }, stats: this.addTotals(stats) };
+    } finally {
+      this.opts.clock.leave();
+    }
+  }
+
+  private async countEvents(events: AsyncGenerator<unknown>, stats: ExecutionStats): Promise<void> {
+    for await (const raw of events) {
+      const event = raw as { type: string; state?: { name: string; input?: unknown; output?: unknown } };
+      if (event.state?.input !== undefined) stats.largestPayloadBytes = Math.max(stats.largestPayloadBytes, byteLength(event.state.input));
+      if (event.state?.output !== undefined) stats.largestPayloadBytes = Math.max(stats.largestPayloadBytes, byteLength(event.state.output));
+      if (event.type === 'StateEntered' && event.state) {
+        const type = this.stateTypes[event.state.name] ?? 'Pass';
+        stats.stateTransitions++;
+        stats.statesEntered[event.state.name] = (stats.statesEntered[event.state.name] ?? 0) + 1;
+        stats.historyEvents += HISTORY_EVENTS[type as keyof typeof HISTORY_EVENTS] ?? 2;
+      } else if (event.type === 'StateRetried') {
+        stats.stateTransitions++;
+        stats.historyEvents += HISTORY_EVENTS.Retry;
+      }
+    }
+  }
+
+  private addTotals(stats: ExecutionStats): ExecutionStats {
+    this.totals.stateTransitions += stats.stateTransitions;
+    this.totals.historyEvents += stats.historyEvents;
+    this.totals.lambdaInvocations += stats.lambdaInvocations;
+    this.totals.largestPayloadBytes = Math.max(this.totals.largestPayloadBytes, stats.largestPayloadBytes);
+    return stats;
+  }
+}
+
+function emptyStats(): ExecutionStats {
+  return { stateTransitions: 0, historyEvents: 0, lambdaInvocations: 0, largestPayloadBytes: 0, statesEntered: {} };
+}
+
+const byteLength = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '');
+
+/** How long a Wait state waits for this input (Seconds, SecondsPath, Timestamp, TimestampPath). */
+function waitMilliseconds(wait: Record<string, unknown>, input: unknown, now: Date): number {
+  const at = (path: string): unknown => {
+    if (!path.startsWith('$.')) throw new Error(`unsupported path ${path}`);
+    return path.slice(2).split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], input);
+  };
+  if (typeof wait.Seconds === 'number') return wait.Seconds * 1000;
+  if (typeof wait.SecondsPath === 'string') return Number(at(wait.SecondsPath)) * 1000;
+  const ts = typeof wait.Timestamp === 'string' ? wait.Timestamp : typeof wait.TimestampPath === 'string' ? String(at(wait.TimestampPath)) : undefined;
+  if (ts) return Math.max(0, Date.parse(ts) - now.getTime());
+  throw new Error('Wait state without Seconds, SecondsPath, Timestamp or TimestampPath');
+}
+
+function lambdaContext(fnKey: string, timeoutSeconds: number, clock: VirtualClock): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `fsx-backup-local-${fnKey}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:fsx-backup-local-${fnKey}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/fsx-backup-local-${fnKey}`,
+    logStreamName: `local/${clock.now().toISOString().slice(0, 10)}`,
+    getRemainingTimeInMillis: () => timeoutSeconds * 1000 - (Date.now() - started),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
