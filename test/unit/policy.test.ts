@@ -215,6 +215,19 @@ describe('example policies', () => {
     expect(`${result.policy.policyId}.yaml`).toBe(file);
   });
 
+  it('name only targets that exist in the demo fleet they are run against', () => {
+    const fleet = parseYaml(readFileSync(new URL('../../examples/fleets/demo.yaml', import.meta.url), 'utf8')) as {
+      fileSystems?: { id: string }[];
+      volumes?: { id: string }[];
+    };
+    const known = new Set([...(fleet.fileSystems ?? []), ...(fleet.volumes ?? [])].map((r) => r.id));
+    for (const file of exampleFiles) {
+      const result = parsePolicy(parseYaml(readFileSync(`${examplesDir}${file}`, 'utf8')));
+      const ids = result.ok ? [...result.policy.targets.ids, ...result.policy.targets.exclude.ids] : [];
+      for (const id of ids) expect(known, `${file} names ${id}`).toContain(id);
+    }
+  });
+
   it('include a disabled one', () => {
     const policies = exampleFiles.map((file) => parsePolicy(parseYaml(readFileSync(`${examplesDir}${file}`, 'utf8'))));
     expect(policies.some((p) => p.ok && !p.policy.enabled)).toBe(true);
