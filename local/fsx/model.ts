@@ -157,12 +157,12 @@ export class FsxModel {
         tags: toTags(b.tags),
       });
     }
-    // A busy resource: someone else's backup started just now.
+    // A busy resource: someone else's backup (an AWS Backup job) started just now.
     const busySources = [...fleet.fileSystems, ...fleet.volumes].filter((r) => r.busy);
     for (const r of busySources) {
       const minutes = typeof r.busy === 'object' ? r.busy.durationMinutes : DEFAULT_BUSY_DURATION_MINUTES;
       this.addRecord(this.sourceOf(r.id), {
-        type: 'USER_INITIATED',
+        type: 'AWS_BACKUP',
         creationMs: now,
         durationMs: minutes * MINUTE,
         neverFinishes: false,
