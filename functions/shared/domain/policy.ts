@@ -136,7 +136,7 @@ const excludeSchema = z
 
 const targetsSchema = z
   .strictObject({
-    ids: targetIdList.default(() => []).describe('File systems (fs-...) and ONTAP volumes (fsvol-...) to back up'),
+    ids: targetIdList.default(() => []).describe('File systems (fs-...) and ONTAP volumes (fsvol-...) to back up; an ONTAP file system id stands for its volumes'),
     tags: tagMap({ forBackups: false })
       .default(() => ({}))
       .describe('Back up every file system (for ONTAP: every volume) carrying ALL of these tags'),
@@ -149,7 +149,7 @@ const targetsSchema = z
         });
       })
       .optional()
-      .describe('Only back up tag-selected resources of these file system types (explicit ids are always included)'),
+      .describe('Only back up targets on file systems of these types, however they were selected'),
     exclude: excludeSchema.default(() => ({ ids: [], tags: {} })),
   })
   .superRefine((targets, ctx) => {
