@@ -11,6 +11,8 @@ const defaults: Record<string, string> = {
   POWERTOOLS_LOG_LEVEL: process.env.FSX_BACKUP_LOG_LEVEL ?? 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
   POWERTOOLS_TRACE_ENABLED: 'false',
+  // The sandbox pins its SDK versions; the notice about future versions is noise here.
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 for (const [k, v] of Object.entries(defaults)) process.env[k] ??= v;
 // Credentials and region always local, whatever the caller's shell has.

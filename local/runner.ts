@@ -34,6 +34,7 @@ export interface ExecutionStats {
   historyEvents: number;
   lambdaInvocations: number;
   largestPayloadBytes: number;
+  largestPayloadState?: string;
   statesEntered: Record<string, number>;
 }
 
@@ -95,8 +96,7 @@ export class WorkflowRunner {
         states[name] = {
           Type: 'Task',
           Resource: `arn:aws:lambda:us-east-1:123456789012:function:virtual-wait`,
-          TimeoutSeconds: 99_999_999,
-          ResultPath: '$',
+          TimeoutSeconds: 2_000_000, // below setTimeout's 2^31 ms limit; virtual waits never get near it
           ...(state.Next ? { Next: state.Next } : { End: true }),
         };
         this.waitStates.set(name, state);
@@ -153,8 +153,14 @@ export class WorkflowRunner {
   private async countEvents(events: AsyncGenerator<unknown>, stats: ExecutionStats): Promise<void> {
     for await (const raw of events) {
       const event = raw as { type: string; state?: { name: string; input?: unknown; output?: unknown } };
-      if (event.state?.input !== undefined) stats.largestPayloadBytes = Math.max(stats.largestPayloadBytes, byteLength(event.state.input));
-      if (event.state?.output !== undefined) stats.largestPayloadBytes = Math.max(stats.largestPayloadBytes, byteLength(event.state.output));
+      for (const payload of [event.state?.input, event.state?.output]) {
+        if (payload === undefined) continue;
+        const size = byteLength(payload);
+        if (size > stats.largestPayloadBytes) {
+          stats.largestPayloadBytes = size;
+          stats.largestPayloadState = event.state?.name;
+        }
+      }
       if (event.type === 'StateEntered' && event.state) {
         const type = this.stateTypes[event.state.name] ?? 'Pass';
         stats.stateTransitions++;

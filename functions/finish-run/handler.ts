@@ -8,6 +8,6 @@ const input = executionInput.extend({
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
 });
 
-export const createHandler = (deps: () => Deps) => middify(input, (event) => finishRun(event, deps()));
+export const createHandler = (deps: () => Deps) => middify(input, (event) => finishRun(event, deps()), { publishesMetrics: true });
 
 export const handler = createHandler(productionDeps);

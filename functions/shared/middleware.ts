@@ -12,12 +12,14 @@ import { logger, metrics, tracer } from './powertools.js';
 export function middify<Schema extends z.ZodType, TResult>(
   inputSchema: Schema,
   logic: (input: z.output<Schema>, context: Context) => Promise<TResult>,
+  options: { publishesMetrics?: boolean } = {},
 ) {
-  return middy<unknown, TResult, Error, Context>()
+  const base = middy<unknown, TResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(logMetrics(metrics))
-    .handler(async (event, context) => {
+    .use(captureLambdaHandler(tracer, { captureResponse: false }));
+  // Only tasks that publish metrics flush them: an empty flush is a warning in every log.
+  const wrapped = options.publishesMetrics ? base.use(logMetrics(metrics)) : base;
+  return wrapped.handler(async (event, context) => {
       const parsed = inputSchema.safeParse(event);
       if (!parsed.success) {
         const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
@@ -25,7 +27,7 @@ export function middify<Schema extends z.ZodType, TResult>(
       }
       const input = parsed.data as z.output<Schema> & { policyId?: string; scheduledTime?: string };
       logger.appendKeys({ policyId: input.policyId, scheduledTime: input.scheduledTime });
-      if (input.policyId) metrics.setDefaultDimensions({ policyId: input.policyId });
+      if (options.publishesMetrics && input.policyId) metrics.addDimension('policyId', input.policyId);
       return logic(parsed.data, context);
     });
 }

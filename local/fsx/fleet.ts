@@ -22,7 +22,15 @@ export const DEFAULT_QUOTAS: Readonly<Record<FsxType, number>> = Object.freeze({
 export const DEFAULT_BACKUP_DURATION_MINUTES = 10;
 export const DEFAULT_BUSY_DURATION_MINUTES = 20;
 
-const tags = z.record(z.string(), z.string()).prefault({});
+/** FSx's tag rules: at most 50, keys 1–128 and values 0–256 characters of its tag alphabet. */
+const TAG_TEXT = /^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$/u;
+const tags = z
+  .record(
+    z.string().min(1).max(128).regex(TAG_TEXT, 'tag keys use letters, digits, spaces and _.:/=+-@'),
+    z.string().max(256).regex(TAG_TEXT, 'tag values use letters, digits, spaces and _.:/=+-@'),
+  )
+  .refine((t) => Object.keys(t).length <= 50, 'at most 50 tags')
+  .prefault({});
 
 const backupBehaviour = z
   .object({

@@ -66,16 +66,16 @@ async function handleFsx(ctx: ServerContext, req: IncomingMessage, res: ServerRe
     if (!handler) throw unknownOperation(target);
     response = handler(ctx.model, parseInput(body));
   } catch (e: unknown) {
-    if (e instanceof FsxServiceError) return sendError(res, e);
-    return sendError(res, internalServerError(e instanceof Error ? e.message : String(e)));
+    response = e instanceof FsxServiceError ? e : internalServerError(e instanceof Error ? e.message : String(e));
   }
 
-  // The operation has happened; the caller just never hears about it.
+  // The operation has happened (or failed); the caller just never hears about it.
   if (plan.lose === 'reset') {
     req.socket.destroy();
     return;
   }
   if (plan.lose === '500') return sendError(res, internalServerError());
+  if (response instanceof FsxServiceError) return sendError(res, response);
   send(res, 200, response, { 'content-type': 'application/x-amz-json-1.1' });
 }
 

@@ -33,7 +33,7 @@ export interface TargetSelector {
 const matchesAll = (tags: Record<string, string>, wanted: Record<string, string>) =>
   Object.entries(wanted).every(([k, v]) => tags[k] === v);
 const matchesAny = (tags: Record<string, string>, unwanted: Record<string, string>) =>
-  Object.keys(unwanted).length > 0 && matchesAll(tags, unwanted);
+  Object.entries(unwanted).some(([k, v]) => tags[k] === v);
 
 /**
  * Selects the targets. An ONTAP file system (by id or by tags) stands for its volumes; a
