@@ -13,7 +13,7 @@ import { createHandler as createStartBackups } from '../functions/start-backups/
 import { createHandler as createCheckBackups } from '../functions/check-backups/handler.js';
 import { createHandler as createFinishRun } from '../functions/finish-run/handler.js';
 import type { Config } from '../functions/shared/config.js';
-import { buildDeps, type Deps } from '../functions/shared/deps.js';
+import { buildDeps, fsxClientConfig, type Deps } from '../functions/shared/deps.js';
 import type { VirtualClock } from './clock.js';
 import { readServerlessConfig, stateMachineDefinitionPath } from './serverless-config.js';
 
@@ -59,7 +59,7 @@ export interface RunnerOptions {
 }
 
 export function localFsxClient(endpoint: string): FSxClient {
-  return new FSxClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return new FSxClient({ ...fsxClientConfig, endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 }
 
 export class WorkflowRunner {

@@ -11,6 +11,12 @@ import { logger, metrics, tracer } from './powertools.js';
 import { PolicyStore } from './store/policies.js';
 import { RunStore } from './store/runs.js';
 
+/**
+ * FSx throttles CreateBackup at low rates: five attempts with the SDK's backoff and jitter
+ * (instead of its default three) ride out a short storm before a target waits for the next pass.
+ */
+export const fsxClientConfig = { maxAttempts: 5 } as const;
+
 export interface Deps {
   config: Config;
   clock: Clock;
@@ -41,7 +47,7 @@ export function productionDeps(): Deps {
   production ??= buildDeps({
     config: parseConfig(process.env),
     clock: systemClock,
-    fsx: tracer.captureAWSv3Client(new FSxClient({})),
+    fsx: tracer.captureAWSv3Client(new FSxClient({ ...fsxClientConfig })),
     dynamodb: tracer.captureAWSv3Client(new DynamoDBClient({})),
   });
   return production;

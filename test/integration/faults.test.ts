@@ -1,0 +1,108 @@
+// The run under faults: throttling, lost responses, crashed and failing tasks. Whatever
+// happens, each target gets at most one backup per slot, and the run ends with a record.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../local/sandbox.js';
+import { backupsOf, policy, resourceOf, runPolicy, sandbox, uniquePolicyId } from './helpers.js';
+
+const targets = ['fs-0c0000000000000a1', 'fs-0c0000000000000a3', 'fsvol-0c000000000000a41', 'fsvol-0c000000000000a42'];
+
+let sb: Sandbox;
+beforeAll(async () => {
+  sb = await sandbox();
+});
+afterAll(async () => {
+  await sb?.stop();
+});
+beforeEach(() => {
+  sb.fsx.reset();
+});
+
+/** Makes DynamoDB fail the first `count` writes that record a started backup, as a crashed Lambda would leave them. */
+function crashWhenRecordingStarts(count: number, name = 'Runtime.ExitError') {
+  let left = count;
+  const id = `crash-${Math.random()}`;
+  sb.dynamo.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { ExpressionAttributeValues?: Record<string, { S?: string }> };
+      if (/^Update(Item)?Command$/.test(context.commandName ?? '') && input.ExpressionAttributeValues?.[':status']?.S === 'IN_PROGRESS' && left > 0) {
+        left--;
+        const crash = new Error('the function crashed after FSx accepted the backup');
+        crash.name = name;
+        throw crash;
+      }
+      return next(args);
+    },
+    { step: 'build', name: id },
+  );
+  return () => sb.dynamo.client.middlewareStack.remove(id);
+}
+
+describe('under faults', () => {
+  it('rides out a CreateBackup throttling storm with one backup per target', async () => {
+    sb.fsx.faults.add({ kind: 'throttle', operation: 'CreateBackup', count: 14 });
+    const id = uniquePolicyId('throttle');
+    const { run } = await runPolicy(sb, policy(id, { targets: { ids: targets } }));
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(backupsOf(sb, id).map(resourceOf).sort()).toEqual([...targets].sort());
+    expect(sb.fsx.calls.CreateBackup).toBeGreaterThanOrEqual(14 + targets.length);
+  });
+
+  it('rides out throttling of every operation, DescribeBackups included', async () => {
+    sb.fsx.faults.add({ kind: 'throttle', rate: 0.4 });
+    const id = uniquePolicyId('throttle-all');
+    const { run, targets: items } = await runPolicy(sb, policy(id, { targets: { ids: targets } }));
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(items.every((t) => t.status === 'SUCCEEDED')).toBe(true);
+    expect(backupsOf(sb, id)).toHaveLength(targets.length);
+  });
+
+  it.each(['500', 'reset'] as const)('creates exactly one backup when the CreateBackup response is lost (%s)', async (mode) => {
+    sb.fsx.faults.add({ kind: 'responseLost', operation: 'CreateBackup', count: 2, mode });
+    const id = uniquePolicyId(`lost-${mode}`);
+    const { run, byId } = await runPolicy(sb, policy(id, { targets: { ids: targets } }));
+
+    expect(run.status).toBe('SUCCEEDED');
+    const backups = backupsOf(sb, id);
+    expect(backups.map(resourceOf).sort()).toEqual([...targets].sort());
+    for (const b of backups) expect(byId[resourceOf(b)!]?.backupId).toBe(b.BackupId);
+    expect(sb.fsx.calls.CreateBackup).toBeGreaterThan(targets.length);
+  });
+
+  it('a task that crashes mid-batch is retried by the state machine and creates no duplicates', async () => {
+    const restore = crashWhenRecordingStarts(1);
+    try {
+      const id = uniquePolicyId('crash');
+      const { outcome, run, byId } = await runPolicy(sb, policy(id, { targets: { ids: targets }, maxConcurrency: 1 }));
+
+      expect(outcome.stats.statesEntered['Start backups']).toBeGreaterThanOrEqual(1);
+      expect(run.status).toBe('SUCCEEDED');
+      const backups = backupsOf(sb, id);
+      expect(backups.map(resourceOf).sort()).toEqual([...targets].sort());
+      for (const b of backups) expect(byId[resourceOf(b)!]?.backupId).toBe(b.BackupId);
+      // The crashed attempt had created one backup already; the retry asked again with the same token.
+      expect(sb.fsx.calls.CreateBackup).toBe(targets.length + 1);
+    } finally {
+      restore();
+    }
+  });
+
+  it('a task that keeps failing ends the run FAILED with the error, and leaves no target open', async () => {
+    const restore = crashWhenRecordingStarts(1000, 'ProvisionedThroughputExceededException');
+    try {
+      const id = uniquePolicyId('doomed');
+      const { outcome, run, targets: items } = await runPolicy(sb, policy(id, { targets: { ids: targets } }));
+
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(run.status).toBe('FAILED');
+      expect(run.reason).toMatch(/the run stopped early: ProvisionedThroughputExceededException/);
+      expect(items.every((t) => t.status === 'FAILED')).toBe(true);
+      // However often the task was retried, each target got one backup at most.
+      expect(backupsOf(sb, id).length).toBeLessThanOrEqual(targets.length);
+      expect(new Set(backupsOf(sb, id).map(resourceOf)).size).toBe(backupsOf(sb, id).length);
+    } finally {
+      restore();
+    }
+  });
+});
