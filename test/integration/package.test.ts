@@ -1,0 +1,448 @@
+// `osls package` offline, and what it would deploy: the state machine is the ASL file, the tables
+// are configured as designed, and each function's role allows exactly the AWS calls its code makes.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+/** Zipped size above which a bundle has probably pulled in far more than its handler needs. */
+const MAX_ZIP_BYTES = 3 * 1024 * 1024;
+const MANAGED_POLICIES = [
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+  'arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess',
+];
+
+// --- The packaged template ---------------------------------------------------------------------
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+}
+interface Statement {
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: unknown;
+}
+interface RoleProperties {
+  ManagedPolicyArns?: string[];
+  Policies?: { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[];
+}
+
+const serverless = parseYaml(read('serverless.yml')) as { functions: Record<string, { handler: string; role: string }> };
+const functionKeys = Object.keys(serverless.functions);
+/** The logical id serverless gives a function's AWS::Lambda::Function resource. */
+const lambdaLogicalId = (fn: string) => `${fn.charAt(0).toUpperCase()}${fn.slice(1)}LambdaFunction`;
+const handlerFile = (fn: string) => `${serverless.functions[fn]?.handler.replace(/\.[^.]+$/, '')}.ts`;
+
+let packageDir: string;
+let packagingSeconds: number;
+let resources: Record<string, Resource>;
+const resource = (logicalId: string): Resource => {
+  const r = resources[logicalId];
+  if (!r) throw new Error(`the template has no resource ${logicalId}`);
+  return r;
+};
+
+beforeAll(async () => {
+  packageDir = mkdtempSync(join(tmpdir(), 'fsx-backup-package-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    // Dummy credentials and no credential sources: nothing in packaging may reach AWS.
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(packageDir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(packageDir, 'no-aws-credentials'),
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    SLS_DEPRECATION_DISABLE: '*',
+    CI: 'true',
+  };
+  delete env.AWS_PROFILE;
+  delete env.AWS_SESSION_TOKEN;
+  const started = performance.now();
+  await promisify(execFile)(join(root, 'node_modules/.bin/osls'), ['package', '--stage', 'test', '--package', packageDir], {
+    cwd: root,
+    env,
+    timeout: 170_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  packagingSeconds = (performance.now() - started) / 1000;
+  const template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as { Resources: Record<string, Resource> };
+  resources = template.Resources;
+}, 180_000);
+
+afterAll(() => {
+  if (packageDir) rmSync(packageDir, { recursive: true, force: true });
+});
+
+// --- CloudFormation intrinsics, resolved far enough to compare -------------------------------
+
+const arnPlaceholder = (logicalId: string) => `<arn of ${logicalId}>`;
+
+/** Resolves the intrinsics a packaged DefinitionString uses into a string, ARNs as placeholders. */
+function resolveToString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if ('Fn::GetAtt' in v) {
+    const [logicalId, attribute] = v['Fn::GetAtt'] as [string, string];
+    expect(attribute).toBe('Arn');
+    return arnPlaceholder(logicalId);
+  }
+  if ('Fn::Join' in v) {
+    const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(resolveToString).join(separator);
+  }
+  if ('Fn::Sub' in v) {
+    const sub = v['Fn::Sub'];
+    const [text, variables] = (typeof sub === 'string' ? [sub, {}] : sub) as [string, Record<string, unknown>];
+    return text.replace(/\$\{([^}!]+)\}/g, (whole, name: string) => {
+      if (!(name in variables)) throw new Error(`unresolvable ${whole} in the state machine definition`);
+      return resolveToString(variables[name]);
+    });
+  }
+  throw new Error(`unexpected intrinsic in the state machine definition: ${JSON.stringify(value)}`);
+}
+
+/** The ASL file with each task's `Fn::GetAtt [fn, Arn]` replaced by the same placeholder. */
+function aslFileWithPlaceholders(): Record<string, unknown> {
+  return JSON.parse(read('statemachines/backup-run.asl.json'), (_key, value: unknown) => {
+    if (value && typeof value === 'object' && 'Fn::GetAtt' in value) {
+      const [fn, attribute] = (value as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+      expect(attribute).toBe('Arn');
+      return arnPlaceholder(lambdaLogicalId(fn));
+    }
+    return value;
+  }) as Record<string, unknown>;
+}
+
+/** `Resource` of an IAM statement, as a comparable key: "*" or "<arn of LogicalId>". */
+function resourceKeys(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(resourceKeys);
+  if (typeof value === 'string') return [value];
+  return [resolveToString(value)];
+}
+
+// --- What each function's code calls -----------------------------------------------------------
+
+/** Which table each store class is built on (deps.ts: RUNS_TABLE / POLICIES_TABLE, see the env check). */
+const tableOfStore: Record<string, string> = { RunStore: 'RunsTable', PolicyStore: 'PoliciesTable' };
+/** TypeScript's spelling (forward slashes) of the store modules' directory. */
+const storeDir = `${join(root, 'functions/shared/store').split(sep).join('/')}/`;
+
+/** The Document client's commands and the DynamoDB actions they need. */
+const documentClientActions: Record<string, string> = {
+  GetCommand: 'GetItem',
+  PutCommand: 'PutItem',
+  UpdateCommand: 'UpdateItem',
+  DeleteCommand: 'DeleteItem',
+  QueryCommand: 'Query',
+  ScanCommand: 'Scan',
+  BatchGetCommand: 'BatchGetItem',
+  BatchWriteCommand: 'BatchWriteItem',
+  TransactGetCommand: 'TransactGetItems',
+  TransactWriteCommand: 'TransactWriteItems',
+};
+
+interface CommandUse {
+  module: string;
+  command: string;
+  /** The store class whose method sends it, if any: its table is the command's resource. */
+  store?: string;
+  sendsTags: boolean;
+}
+interface Scan {
+  commands: CommandUse[];
+  /** Store methods called, as "Class.method". */
+  storeMethods: string[];
+}
+
+function iamActions(use: CommandUse): string[] {
+  const name = use.command.replace(/Command$/, '');
+  switch (use.module) {
+    case '@aws-sdk/client-fsx':
+      // CreateBackup with Tags is authorized against fsx:TagResource as well.
+      return name === 'CreateBackup' && use.sendsTags ? ['fsx:CreateBackup', 'fsx:TagResource'] : [`fsx:${name}`];
+    case '@aws-sdk/client-dynamodb':
+      return [`dynamodb:${name}`];
+    case '@aws-sdk/lib-dynamodb': {
+      const action = documentClientActions[use.command];
+      if (!action) throw new Error(`no IAM action known for ${use.command}; add it to this test`);
+      return [`dynamodb:${action}`];
+    }
+    default:
+      throw new Error(`no IAM mapping for ${use.module}.${use.command}; add it to this test`);
+  }
+}
+
+/**
+ * Reads the handlers' TypeScript with the type checker: SDK commands constructed (and paginators
+ * called) anywhere in a function's own modules, and which store methods those modules call. A
+ * store module counts only through the methods called, so sharing RunStore grants nothing.
+ */
+function analyseFunctions(): Map<string, { actions: Set<string>; dynamodbResources: Map<string, Set<string>> }> {
+  const { config } = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile);
+  const options = ts.parseJsonConfigFileContent(config, ts.sys, root).options;
+  const handlers = functionKeys.map((fn) => join(root, handlerFile(fn)));
+  const program = ts.createProgram(handlers, { ...options, noEmit: true });
+  const checker = program.getTypeChecker();
+
+  const sdkImports = (file: ts.SourceFile) => {
+    const imported = new Map<string, { module: string; name: string }>();
+    for (const statement of file.statements) {
+      if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+      const module = statement.moduleSpecifier.text;
+      const bindings = statement.importClause?.namedBindings;
+      if (!module.startsWith('@aws-sdk/') || !bindings || !ts.isNamedImports(bindings)) continue;
+      for (const el of bindings.elements) imported.set(el.name.text, { module, name: (el.propertyName ?? el.name).text });
+    }
+    return imported;
+  };
+
+  const scanNode = (node: ts.Node, store?: string): Scan => {
+    const imported = sdkImports(node.getSourceFile());
+    const out: Scan = { commands: [], storeMethods: [] };
+    const visit = (n: ts.Node): void => {
+      if (ts.isNewExpression(n) && ts.isIdentifier(n.expression)) {
+        const sdk = imported.get(n.expression.text);
+        if (sdk?.name.endsWith('Command')) {
+          const arg = n.arguments?.[0];
+          const sendsTags = arg !== undefined && ts.isObjectLiteralExpression(arg) && arg.properties.some((p) => p.name !== undefined && ts.isIdentifier(p.name) && p.name.text === 'Tags');
+          out.commands.push({ module: sdk.module, command: sdk.name, store, sendsTags });
+        }
+      }
+      if (ts.isCallExpression(n)) {
+        if (ts.isIdentifier(n.expression)) {
+          const sdk = imported.get(n.expression.text);
+          if (sdk?.name.startsWith('paginate')) out.commands.push({ module: sdk.module, command: `${sdk.name.slice('paginate'.length)}Command`, store, sendsTags: false });
+        }
+        if (ts.isPropertyAccessExpression(n.expression)) {
+          const declaration = checker.getSymbolAtLocation(n.expression.name)?.declarations?.[0];
+          if (declaration && ts.isMethodDeclaration(declaration) && ts.isClassDeclaration(declaration.parent) && declaration.parent.name && declaration.getSourceFile().fileName.startsWith(storeDir)) {
+            out.storeMethods.push(`${declaration.parent.name.text}.${declaration.name.getText()}`);
+          }
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(node);
+    return out;
+  };
+
+  // What each store method sends itself, before following the methods it calls in turn.
+  const storeMethods = new Map<string, Scan>();
+  for (const file of program.getSourceFiles()) {
+    if (!file.fileName.startsWith(storeDir)) continue;
+    for (const statement of file.statements) {
+      if (!ts.isClassDeclaration(statement) || !statement.name) continue;
+      const className = statement.name.text;
+      expect(tableOfStore, `store class ${className} has no table in this test`).toHaveProperty(className);
+      for (const member of statement.members) {
+        if (ts.isMethodDeclaration(member) && member.body) storeMethods.set(`${className}.${member.name.getText()}`, scanNode(member.body, className));
+      }
+    }
+  }
+
+  const result = new Map<string, { actions: Set<string>; dynamodbResources: Map<string, Set<string>> }>();
+  for (const fn of functionKeys) {
+    // The function's own modules: relative value imports, followed from its handler.
+    const files = new Set<string>();
+    const queue = [join(root, handlerFile(fn)).split(sep).join('/')];
+    for (let fileName = queue.shift(); fileName !== undefined; fileName = queue.shift()) {
+      if (files.has(fileName)) continue;
+      files.add(fileName);
+      const file = program.getSourceFile(fileName);
+      if (!file) throw new Error(`${fileName} is not in the program`);
+      for (const statement of file.statements) {
+        const isImport = ts.isImportDeclaration(statement) && !statement.importClause?.isTypeOnly;
+        const isReExport = ts.isExportDeclaration(statement) && !statement.isTypeOnly;
+        if (!(isImport || isReExport) || !statement.moduleSpecifier || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+        if (!statement.moduleSpecifier.text.startsWith('.')) continue;
+        const resolved = ts.resolveModuleName(statement.moduleSpecifier.text, fileName, options, ts.sys).resolvedModule;
+        if (!resolved) throw new Error(`cannot resolve ${statement.moduleSpecifier.text} from ${fileName}`);
+        queue.push(resolved.resolvedFileName);
+      }
+    }
+
+    const commands: CommandUse[] = [];
+    const pending: string[] = [];
+    for (const fileName of files) {
+      if (fileName.startsWith(storeDir)) continue;
+      const scan = scanNode(program.getSourceFile(fileName) as ts.SourceFile);
+      commands.push(...scan.commands);
+      pending.push(...scan.storeMethods);
+    }
+    const called = new Set<string>();
+    for (let method = pending.shift(); method !== undefined; method = pending.shift()) {
+      if (called.has(method)) continue;
+      called.add(method);
+      const scan = storeMethods.get(method);
+      if (!scan) throw new Error(`${method} was not found in functions/shared/store`);
+      commands.push(...scan.commands);
+      pending.push(...scan.storeMethods);
+    }
+
+    const actions = new Set<string>();
+    const dynamodbResources = new Map<string, Set<string>>();
+    for (const use of commands) {
+      for (const action of iamActions(use)) {
+        actions.add(action);
+        if (!action.startsWith('dynamodb:')) continue;
+        if (!use.store) throw new Error(`${fn} sends ${use.command} outside functions/shared/store, where its table cannot be told`);
+        const table = arnPlaceholder(tableOfStore[use.store] as string);
+        dynamodbResources.set(action, new Set([...(dynamodbResources.get(action) ?? []), table]));
+      }
+    }
+    result.set(fn, { actions, dynamodbResources });
+  }
+  return result;
+}
+
+function allowedByRole(roleLogicalId: string) {
+  const role = resource(roleLogicalId).Properties as RoleProperties;
+  const actions = new Set<string>();
+  const resourcesOf = new Map<string, Set<string>>();
+  for (const policy of role.Policies ?? []) {
+    for (const statement of policy.PolicyDocument.Statement) {
+      expect(statement.Effect).toBe('Allow');
+      for (const action of [statement.Action].flat()) {
+        actions.add(action);
+        resourcesOf.set(action, new Set([...(resourcesOf.get(action) ?? []), ...resourceKeys(statement.Resource)]));
+      }
+    }
+  }
+  return { managed: role.ManagedPolicyArns ?? [], actions, resourcesOf };
+}
+
+// --- Zip archives --------------------------------------------------------------------------------
+
+/** Entry names from a zip's central directory. */
+function zipEntries(path: string): string[] {
+  const zip = readFileSync(path);
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error(`${path} is not a zip archive`);
+  const count = zip.readUInt16LE(eocd + 10);
+  let offset = zip.readUInt32LE(eocd + 16);
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    names.push(zip.toString('utf8', offset + 46, offset + 46 + nameLength));
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return names;
+}
+
+// --- The tests -----------------------------------------------------------------------------------
+
+describe('osls package', () => {
+  it('packages the service offline in well under the time allowed', () => {
+    expect(packagingSeconds).toBeLessThan(170);
+  });
+
+  it('deploys the state machine definition that is the ASL file, task ARNs included', () => {
+    const machines = Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+    expect(machines).toHaveLength(1);
+    const deployed = JSON.parse(resolveToString((machines[0] as Resource).Properties['DefinitionString'])) as { States: Record<string, Record<string, unknown>> };
+    // serverless-step-functions spells out the default query language on every state; the file leaves it implicit.
+    for (const state of Object.values(deployed.States)) {
+      if (state['QueryLanguage'] === 'JSONPath') delete state['QueryLanguage'];
+    }
+    expect(deployed).toEqual(aslFileWithPlaceholders());
+  });
+
+  it('keeps the policies table keyed by policyId, encrypted, recoverable and streaming both images', () => {
+    const table = resource('PoliciesTable');
+    expect(table.Type).toBe('AWS::DynamoDB::Table');
+    expect(table.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'policyId', KeyType: 'HASH' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+  });
+
+  it('keeps the runs table on pk/sk, on demand, expiring items by expiresAt, with the byRunStatus index', () => {
+    const table = resource('RunsTable');
+    expect(table.Type).toBe('AWS::DynamoDB::Table');
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    const indexes = table.Properties['GlobalSecondaryIndexes'] as { IndexName: string; KeySchema: unknown }[];
+    expect(indexes.map((i) => i.IndexName)).toEqual(['byRunStatus']);
+    expect(indexes[0]?.KeySchema).toEqual([
+      { AttributeName: 'runStatus', KeyType: 'HASH' },
+      { AttributeName: 'statusAt', KeyType: 'RANGE' },
+    ]);
+  });
+
+  it('runs every function on nodejs22.x and arm64 under its own role, with the table names in its environment', () => {
+    const roles = new Set<string>();
+    for (const fn of functionKeys) {
+      const lambda = resource(lambdaLogicalId(fn));
+      expect(lambda.Type).toBe('AWS::Lambda::Function');
+      const role = serverless.functions[fn]?.role as string;
+      expect(lambda.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Role: { 'Fn::GetAtt': [role, 'Arn'] },
+        Environment: { Variables: { RUNS_TABLE: { Ref: 'RunsTable' }, POLICIES_TABLE: { Ref: 'PoliciesTable' } } },
+      });
+      expect(resource(role).Type).toBe('AWS::IAM::Role');
+      roles.add(role);
+    }
+    expect(roles.size).toBe(functionKeys.length);
+  });
+
+  describe('least privilege', () => {
+    let needed: ReturnType<typeof analyseFunctions>;
+    beforeAll(() => {
+      needed = analyseFunctions();
+    }, 60_000);
+
+    it.each(functionKeys)('allows %s exactly the actions its code calls, beside the managed logs and X-Ray policies', (fn) => {
+      const allowed = allowedByRole(serverless.functions[fn]?.role as string);
+      expect(allowed.managed.sort()).toEqual([...MANAGED_POLICIES].sort());
+      expect([...allowed.actions].sort()).toEqual([...(needed.get(fn)?.actions ?? [])].sort());
+    });
+
+    it.each(functionKeys)('scopes the DynamoDB actions of %s to the tables its store methods use', (fn) => {
+      const allowed = allowedByRole(serverless.functions[fn]?.role as string);
+      const expected = needed.get(fn)?.dynamodbResources ?? new Map<string, Set<string>>();
+      for (const [action, granted] of allowed.resourcesOf) {
+        if (!action.startsWith('dynamodb:')) continue;
+        expect(granted, `${fn}: ${action} on '*'`).not.toContain('*');
+        expect([...granted].sort(), `${fn}: ${action}`).toEqual([...(expected.get(action) ?? [])].sort());
+      }
+    });
+  });
+
+  it('builds one small zip per function, holding only that function\'s bundle', () => {
+    const zips = readdirSync(packageDir).filter((f) => f.endsWith('.zip'));
+    expect(zips.sort()).toEqual(functionKeys.map((fn) => `${fn}.zip`).sort());
+    for (const fn of functionKeys) {
+      const path = join(packageDir, `${fn}.zip`);
+      expect(statSync(path).size, `${fn}.zip`).toBeLessThan(MAX_ZIP_BYTES);
+      const bundle = handlerFile(fn).replace(/\.ts$/, '.js');
+      expect(zipEntries(path).sort()).toEqual([bundle, `${bundle}.map`]);
+      const code = resource(lambdaLogicalId(fn)).Properties['Code'] as { S3Key: string };
+      expect(code.S3Key.endsWith(`/${fn}.zip`)).toBe(true);
+    }
+  });
+});
