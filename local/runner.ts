@@ -71,12 +71,15 @@ export class WorkflowRunner {
   private readonly stateTypes: Record<string, string> = {};
   readonly totals: ExecutionStats = emptyStats();
   readonly machineName: string;
+  /** The ASL file this runner executes: the one serverless.yml deploys. */
+  readonly definitionPath: string;
 
   constructor(private readonly opts: RunnerOptions) {
     const cfg = readServerlessConfig();
     const key = opts.stateMachineKey ?? 'backupRun';
     this.machineName = `fsx-backup-local-${key}`;
-    const asl = JSON.parse(readFileSync(stateMachineDefinitionPath(cfg, key), 'utf8')) as { States: Record<string, Record<string, unknown>> };
+    this.definitionPath = stateMachineDefinitionPath(cfg, key);
+    const asl = JSON.parse(readFileSync(this.definitionPath, 'utf8')) as { States: Record<string, Record<string, unknown>> };
     this.deps = buildDeps({ config: opts.config, clock: opts.clock, fsx: opts.fsx ?? localFsxClient(opts.fsxEndpoint), dynamodb: opts.dynamodb });
     const deps = () => this.deps;
     this.handlers = Object.fromEntries(Object.entries(handlerFactories).map(([k, make]) => [k, make(deps)]));

@@ -48,6 +48,7 @@ export async function finishRun(input: FinishRunInput, deps: Pick<Deps, 'runs' |
   const targets = await runs.allTargets(policyId, scheduledTime);
   const counts = countByStatus(targets);
   const status = rollUpRunStatus(counts);
+  reason ??= problemSummary(targets);
   const finished = await runs.finishRun(policyId, scheduledTime, {
     status,
     finishedAt: now.toISOString(),
@@ -82,6 +83,14 @@ function recordMetrics(run: RunItem, targets: TargetItem[], deps: Pick<Deps, 'me
   for (const t of targets) {
     if (t.status === 'SUCCEEDED' && t.durationSeconds !== undefined) metrics.addMetric('BackupDuration', MetricUnit.Seconds, t.durationSeconds);
   }
+}
+
+/** The first few targets that were not backed up, for the run's reason column. */
+function problemSummary(targets: TargetItem[]): string | undefined {
+  const problems = targets.filter((t) => t.status !== 'SUCCEEDED');
+  if (problems.length === 0) return undefined;
+  const shown = problems.slice(0, 3).map((t) => `${t.targetId} ${t.status}: ${truncate(t.reason ?? t.lastError?.message ?? '', 160)}`);
+  return shown.join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
 }
 
 const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
