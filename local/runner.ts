@@ -17,7 +17,7 @@ import { buildDeps, fsxClientConfig, type Deps } from '../functions/shared/deps.
 import type { VirtualClock } from './clock.js';
 import { readServerlessConfig, stateMachineDefinitionPath } from './serverless-config.js';
 
-type TaskHandler = (event: unknown, context: Context) => Promise<unknown>;
+export type TaskHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 const handlerFactories: Record<string, (deps: () => Deps) => TaskHandler> = {
   startRun: createStartRun,
@@ -28,6 +28,12 @@ const handlerFactories: Record<string, (deps: () => Deps) => TaskHandler> = {
 
 /** Step Functions history events per state type, as AWS counts them (see docs/performance.md). */
 const HISTORY_EVENTS = { Task: 5, Choice: 2, Wait: 2, Succeed: 2, Fail: 2, Pass: 2, Retry: 3 } as const;
+/**
+ * An inline Map state: MapStateEntered, MapStateStarted, MapStateSucceeded, MapStateExited; each
+ * iteration adds MapIterationStarted and MapIterationSucceeded (or Failed), in the parent's history.
+ */
+const MAP_STATE_EVENTS = 4;
+const MAP_ITERATION_EVENTS = 1;
 
 export interface ExecutionStats {
   stateTransitions: number;
@@ -56,6 +62,14 @@ export interface RunnerOptions {
   /** Called before every task invocation: a test can make a handler "crash" here. */
   beforeTask?: (task: string, input: unknown) => void | Promise<void>;
   stateMachineKey?: string;
+  /** Another ASL file to run instead of the deployed one (the benchmark's naive design). */
+  definitionPath?: string;
+  /**
+   * Handlers by function key (the first element of a Task's Fn::GetAtt), instead of the project's
+   * own; their functions need not be in serverless.yml (timeout: timeoutSeconds, default 60).
+   */
+  handlers?: Record<string, TaskHandler>;
+  timeoutSeconds?: number;
 }
 
 export function localFsxClient(endpoint: string): FSxClient {
@@ -71,28 +85,32 @@ export class WorkflowRunner {
   private readonly stateTypes: Record<string, string> = {};
   readonly totals: ExecutionStats = emptyStats();
   readonly machineName: string;
-  /** The ASL file this runner executes: the one serverless.yml deploys. */
+  /** The ASL file this runner executes: the one serverless.yml deploys, unless options name another. */
   readonly definitionPath: string;
 
   constructor(private readonly opts: RunnerOptions) {
     const cfg = readServerlessConfig();
     const key = opts.stateMachineKey ?? 'backupRun';
     this.machineName = `fsx-backup-local-${key}`;
-    this.definitionPath = stateMachineDefinitionPath(cfg, key);
+    this.definitionPath = opts.definitionPath ?? stateMachineDefinitionPath(cfg, key);
     const asl = JSON.parse(readFileSync(this.definitionPath, 'utf8')) as { States: Record<string, Record<string, unknown>> };
     this.deps = buildDeps({ config: opts.config, clock: opts.clock, fsx: opts.fsx ?? localFsxClient(opts.fsxEndpoint), dynamodb: opts.dynamodb });
     const deps = () => this.deps;
-    this.handlers = Object.fromEntries(Object.entries(handlerFactories).map(([k, make]) => [k, make(deps)]));
+    this.handlers = opts.handlers ?? Object.fromEntries(Object.entries(handlerFactories).map(([k, make]) => [k, make(deps)]));
+    this.definition = { ...asl, States: this.resolveStates(asl.States, cfg) };
+    this.machine = new StateMachine(this.definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+  }
 
-    // Resolve Fn::GetAtt [fn, Arn] as CloudFormation would, and run Wait states on the shared clock.
+  /** Resolves Fn::GetAtt [fn, Arn] as CloudFormation would, and runs Wait states on the shared clock (also inside inline Maps). */
+  private resolveStates(aslStates: Record<string, Record<string, unknown>>, cfg: ReturnType<typeof readServerlessConfig>): Record<string, Record<string, unknown>> {
     const states: Record<string, Record<string, unknown>> = {};
-    for (const [name, state] of Object.entries(asl.States)) {
+    for (const [name, state] of Object.entries(aslStates)) {
       this.stateTypes[name] = state.Type as string;
       if (state.Type === 'Task') {
         const getAtt = (state.Resource as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
         const fnKey = getAtt?.[0];
-        if (!fnKey || !cfg.functions[fnKey] || !this.handlers[fnKey]) throw new Error(`Task "${name}" must name a function of serverless.yml with Fn::GetAtt`);
-        this.taskFunctions[name] = { key: fnKey, timeoutSeconds: cfg.functions[fnKey]?.timeout ?? 6 };
+        if (!fnKey || (!this.opts.handlers && !cfg.functions[fnKey]) || !this.handlers[fnKey]) throw new Error(`Task "${name}" must name a function of serverless.yml with Fn::GetAtt`);
+        this.taskFunctions[name] = { key: fnKey, timeoutSeconds: cfg.functions[fnKey]?.timeout ?? this.opts.timeoutSeconds ?? (this.opts.handlers ? 60 : 6) };
         // The function's own timeout bounds the task, as Lambda would (the library defaults to 60 s).
         states[name] = { TimeoutSeconds: this.taskFunctions[name].timeoutSeconds, ...state, Resource: `arn:aws:lambda:us-east-1:123456789012:function:fsx-backup-local-${fnKey}` };
       } else if (state.Type === 'Wait') {
@@ -103,12 +121,15 @@ export class WorkflowRunner {
           ...(state.Next ? { Next: state.Next } : { End: true }),
         };
         this.waitStates.set(name, state);
+      } else if (state.Type === 'Map') {
+        const field = state.ItemProcessor ? 'ItemProcessor' : 'Iterator';
+        const processor = state[field] as { States: Record<string, Record<string, unknown>> };
+        states[name] = { ...state, [field]: { ...processor, States: this.resolveStates(processor.States, cfg) } };
       } else {
         states[name] = state;
       }
     }
-    this.definition = { ...asl, States: states };
-    this.machine = new StateMachine(this.definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+    return states;
   }
 
   private readonly waitStates = new Map<string, Record<string, unknown>>();
@@ -168,7 +189,9 @@ export class WorkflowRunner {
         const type = this.stateTypes[event.state.name] ?? 'Pass';
         stats.stateTransitions++;
         stats.statesEntered[event.state.name] = (stats.statesEntered[event.state.name] ?? 0) + 1;
-        stats.historyEvents += HISTORY_EVENTS[type as keyof typeof HISTORY_EVENTS] ?? 2;
+        stats.historyEvents += type === 'Map' ? MAP_STATE_EVENTS : (HISTORY_EVENTS[type as keyof typeof HISTORY_EVENTS] ?? 2);
+      } else if (event.type === 'MapIterationStarted' || event.type === 'MapIterationSucceeded' || event.type === 'MapIterationFailed') {
+        stats.historyEvents += MAP_ITERATION_EVENTS;
       } else if (event.type === 'StateRetried') {
         stats.stateTransitions++;
         stats.historyEvents += HISTORY_EVENTS.Retry;
