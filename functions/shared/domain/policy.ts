@@ -114,8 +114,21 @@ const scheduleSchema = z
       .max(10080)
       .default(720)
       .describe('Minutes after the scheduled time within which every backup must have finished; at least startWindowMinutes'),
+    flexibleWindowMinutes: z
+      .int()
+      .min(1)
+      .max(1440)
+      .optional()
+      .describe('Let EventBridge Scheduler start the run up to this many minutes after the scheduled time (flexible time window); off when absent'),
   })
   .superRefine((schedule, ctx) => {
+    if (schedule.flexibleWindowMinutes !== undefined && schedule.flexibleWindowMinutes >= schedule.startWindowMinutes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['flexibleWindowMinutes'],
+        message: `must be less than startWindowMinutes (${schedule.startWindowMinutes}), or runs could start after their start window closed; got ${schedule.flexibleWindowMinutes}`,
+      });
+    }
     if (schedule.completionWindowMinutes < schedule.startWindowMinutes) {
       ctx.addIssue({
         code: 'custom',
