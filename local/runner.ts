@@ -140,8 +140,11 @@ export class WorkflowRunner {
     const stats = emptyStats();
     const local: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [stateName, fn] of Object.entries(this.taskFunctions)) {
-      local[stateName] = async (taskInput: unknown) => {
+      local[stateName] = async (rawInput: unknown) => {
         stats.lambdaInvocations++;
+        // aws-local-stepfunctions always takes $$.Execution.StartTime from the wall clock; the
+        // execution started at `startTime` on the shared clock, so that is what tasks are given.
+        const taskInput = withVirtualStartTime(rawInput, startTime);
         await this.opts.beforeTask?.(stateName, taskInput);
         const handler = this.handlers[fn.key] as TaskHandler;
         return handler(taskInput, lambdaContext(fn.key, fn.timeoutSeconds, this.opts.clock));
@@ -153,10 +156,11 @@ export class WorkflowRunner {
         return waitInput;
       };
     }
+    const startTime = this.opts.clock.now().toISOString();
     this.opts.clock.enter();
     const execution = this.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: local as never, retryIntervalOverrides: Object.fromEntries(Object.keys(this.taskFunctions).map((n) => [n, 0])) },
-      context: { Execution: { Id: executionId, Name: name, Input: input, StartTime: this.opts.clock.now().toISOString() } } as never,
+      context: { Execution: { Id: executionId, Name: name, Input: input, StartTime: startTime } } as never,
     });
     const counting = this.countEvents(execution.eventLogs, stats);
     try {
@@ -210,6 +214,11 @@ export class WorkflowRunner {
 
 function emptyStats(): ExecutionStats {
   return { stateTransitions: 0, historyEvents: 0, lambdaInvocations: 0, largestPayloadBytes: 0, statesEntered: {} };
+}
+
+function withVirtualStartTime(input: unknown, startTime: string): unknown {
+  if (input && typeof input === 'object' && 'executionStartTime' in input) return { ...input, executionStartTime: startTime };
+  return input;
 }
 
 const byteLength = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '');

@@ -7,7 +7,7 @@ import type { RunItem, TargetItem } from '../shared/store/runs.js';
 
 export interface FinishRunInput {
   policyId: string;
-  scheduledTime: string;
+  scheduledTime?: string;
   trigger: string;
   /** Set by the state machine's Catch when a task failed for good. */
   error?: { Error?: string; Cause?: string };
@@ -25,8 +25,8 @@ export interface RunSummary {
 
 export async function finishRun(input: FinishRunInput, deps: Pick<Deps, 'runs' | 'clock' | 'log' | 'metrics'>): Promise<RunSummary> {
   const { runs, clock, log, metrics } = deps;
-  const { policyId, scheduledTime } = input;
-  const run = await runs.getRun(policyId, scheduledTime);
+  const { policyId, scheduledTime = '' } = input;
+  const run = scheduledTime ? await runs.getRun(policyId, scheduledTime) : undefined;
   if (!run) {
     // The run failed before it could claim its slot: nothing to record but the execution's own failure.
     const reason = input.error ? `${input.error.Error}: ${input.error.Cause}` : 'the run was never recorded';

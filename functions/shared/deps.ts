@@ -1,12 +1,15 @@
 // The dependencies every task receives. Production builds them once per Lambda environment,
 // from its environment; the offline runner builds them with its own endpoints and clock.
 import { FSxClient } from '@aws-sdk/client-fsx';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { systemClock, type Clock } from './clock.js';
 import { parseConfig, type Config } from './config.js';
+import { parseSchedulingConfig, type SchedulingConfig } from './scheduling-config.js';
+import type { SchedulingTarget } from './domain/schedule-spec.js';
 import { logger, metrics, tracer } from './powertools.js';
 import { PolicyStore } from './store/policies.js';
 import { RunStore } from './store/runs.js';
@@ -51,4 +54,38 @@ export function productionDeps(): Deps {
     dynamodb: tracer.captureAWSv3Client(new DynamoDBClient({})),
   });
   return production;
+}
+
+/** What the schedule sync and reconcile functions receive. */
+export interface SchedulingDeps {
+  scheduler: SchedulerClient;
+  policies: PolicyStore;
+  clock: Clock;
+  target: SchedulingTarget;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export function buildSchedulingDeps(opts: { config: SchedulingConfig; clock: Clock; scheduler: SchedulerClient; dynamodb: DynamoDBClient }): SchedulingDeps {
+  const db = DynamoDBDocumentClient.from(opts.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    scheduler: opts.scheduler,
+    policies: new PolicyStore(db, opts.config.policiesTable),
+    clock: opts.clock,
+    target: opts.config.target,
+    log: logger,
+    metrics,
+  };
+}
+
+let productionScheduling: SchedulingDeps | undefined;
+
+export function productionSchedulingDeps(): SchedulingDeps {
+  productionScheduling ??= buildSchedulingDeps({
+    config: parseSchedulingConfig(process.env),
+    clock: systemClock,
+    scheduler: tracer.captureAWSv3Client(new SchedulerClient({})),
+    dynamodb: tracer.captureAWSv3Client(new DynamoDBClient({})),
+  });
+  return productionScheduling;
 }

@@ -25,7 +25,7 @@ export function middify<Schema extends z.ZodType, TResult>(
         const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
         throw new InvalidTaskInputError(`unexpected task input: ${problems}`);
       }
-      const input = parsed.data as z.output<Schema> & { policyId?: string; scheduledTime?: string };
+      const input = (parsed.data ?? {}) as z.output<Schema> & { policyId?: string; scheduledTime?: string };
       logger.appendKeys({ policyId: input.policyId, scheduledTime: input.scheduledTime });
       if (options.publishesMetrics && input.policyId) metrics.addDimension('policyId', input.policyId);
       return logic(parsed.data, context);

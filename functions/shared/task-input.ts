@@ -9,6 +9,13 @@ export function normalizeSlotTime(value: string): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
+/** The minute a time falls in, as a slot time ("2026-12-04T01:07:00Z"). */
+export function currentMinute(value: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new Error(`"${value}" is not an ISO 8601 time`);
+  return new Date(Math.floor(ms / 60_000) * 60_000).toISOString().replace('.000Z', 'Z');
+}
+
 export const slotTime = z.string().transform((value, ctx) => {
   try {
     return normalizeSlotTime(value);

@@ -14,15 +14,28 @@ export interface StartRunInput {
   executionId: string;
 }
 
-export interface StartRunOutput {
+export interface StartRunOutcome {
   /** STARTED: targets are recorded; DUPLICATE: another execution owns the slot; ENDED: nothing to back up. */
   outcome: 'STARTED' | 'DUPLICATE' | 'ENDED';
   targets: number;
 }
 
+/** The state for the rest of the workflow: the slot as recorded, and how the start went. */
+export interface StartRunOutput {
+  policyId: string;
+  scheduledTime: string;
+  trigger: 'schedule' | 'manual';
+  run: StartRunOutcome;
+}
+
 const minutes = (iso: string, n: number) => new Date(Date.parse(iso) + n * 60_000).toISOString();
 
 export async function startRun(input: StartRunInput, deps: Pick<Deps, 'runs' | 'policies' | 'fsx' | 'clock' | 'config' | 'log'>): Promise<StartRunOutput> {
+  const run = await claimAndPrepare(input, deps);
+  return { policyId: input.policyId, scheduledTime: input.scheduledTime, trigger: input.trigger, run };
+}
+
+async function claimAndPrepare(input: StartRunInput, deps: Pick<Deps, 'runs' | 'policies' | 'fsx' | 'clock' | 'config' | 'log'>): Promise<StartRunOutcome> {
   const { runs, policies, fsx, clock, config, log } = deps;
   const { policyId, scheduledTime } = input;
   const now = clock.now().toISOString();

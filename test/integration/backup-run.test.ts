@@ -156,6 +156,32 @@ describe('a scheduled run', () => {
     expect(backupsOf(sb, id)).toHaveLength(0);
   });
 
+  it('a manual run without scheduledTime backs up for the minute the execution started', async () => {
+    const id = uniquePolicyId('manual');
+    await sb.putPolicy(policy(id, { targets: { ids: ['fs-0c0000000000000a3'] } }));
+    sb.clock.advance(17_000);
+    const startedAt = sb.clock.now();
+    const outcome = await sb.runner.execute({ policyId: id, trigger: 'manual' });
+
+    const minute = new Date(Math.floor(startedAt.getTime() / 60_000) * 60_000).toISOString().replace('.000Z', 'Z');
+    expect(outcome.output).toMatchObject({ policyId: id, scheduledTime: minute, status: 'SUCCEEDED' });
+    const [run] = await sb.runner.deps.runs.listRuns(id);
+    expect(run).toMatchObject({ scheduledTime: minute, trigger: 'manual', status: 'SUCCEEDED' });
+    expect(backupsOf(sb, id)).toHaveLength(1);
+  });
+
+  it('a scheduled run without scheduledTime fails at once and records nothing', async () => {
+    const id = uniquePolicyId('no-slot');
+    await sb.putPolicy(policy(id, { targets: { ids: ['fs-0c0000000000000a3'] } }));
+    const outcome = await sb.runner.execute({ policyId: id, trigger: 'schedule' });
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.output).toMatchObject({ status: 'FAILED' });
+    expect((outcome.output as { reason: string }).reason).toMatch(/InvalidTaskInputError.*scheduledTime: required unless trigger is "manual"/);
+    expect(await sb.runner.deps.runs.listRuns(id)).toHaveLength(0);
+    expect(backupsOf(sb, id)).toHaveLength(0);
+  });
+
   it('ends NO_TARGETS when the selector matches nothing', async () => {
     const id = uniquePolicyId('nothing');
     const { outcome, run } = await runPolicy(sb, policy(id, { targets: { tags: { tier: 'platinum' } } }));

@@ -1,5 +1,22 @@
 // Access to the policies table: one item per policy, as the operator wrote it.
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** What the schedule sync last did for a policy, written back on the policy item. */
+export interface ScheduleStatus {
+  /** IN_SYNC: schedule matches an enabled policy; DISABLED: policy disabled, schedule disabled;
+   *  INVALID: policy does not validate, no schedule runs; ERROR: Scheduler refused the schedule. */
+  state: 'IN_SYNC' | 'DISABLED' | 'INVALID' | 'ERROR';
+  reason?: string;
+  errors?: { path: string; message: string }[];
+  scheduleArn?: string;
+  scheduleState?: 'ENABLED' | 'DISABLED' | 'ABSENT';
+  groupName?: string;
+  expression?: string;
+  timezone?: string;
+  nextFireTimes?: { utc: string; local: string }[];
+  syncedAt: string;
+}
 
 export class PolicyStore {
   constructor(
@@ -11,5 +28,38 @@ export class PolicyStore {
   async getPolicyItem(policyId: string): Promise<Record<string, unknown> | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { policyId }, ConsistentRead: true }));
     return out.Item;
+  }
+
+  /** Records the sync outcome; a policy deleted meanwhile is left deleted. */
+  async writeScheduleStatus(policyId: string, status: ScheduleStatus): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { policyId },
+          UpdateExpression: 'SET scheduleStatus = :s',
+          ConditionExpression: 'attribute_exists(policyId)',
+          ExpressionAttributeValues: { ':s': status },
+        }),
+      );
+      return true;
+    } catch (e: unknown) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  /** Every policy id in the table (the table holds hundreds of small items, not millions). */
+  async listPolicyIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let key: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new ScanCommand({ TableName: this.table, ProjectionExpression: 'policyId', ExclusiveStartKey: key, ConsistentRead: true }),
+      );
+      for (const item of out.Items ?? []) ids.push(String(item.policyId));
+      key = out.LastEvaluatedKey;
+    } while (key);
+    return ids;
   }
 }

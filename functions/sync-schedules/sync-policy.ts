@@ -1,0 +1,177 @@
+// Brings one policy's EventBridge Scheduler schedule in line with the policy as it is in the
+// table now, and writes the outcome back on the policy item. Reading the current item (not
+// the stream image) makes replayed and out-of-order stream records harmless.
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  GetScheduleCommand,
+  ResourceNotFoundException,
+  UpdateScheduleCommand,
+  ValidationException,
+  type GetScheduleCommandOutput,
+} from '@aws-sdk/client-scheduler';
+import type { SchedulingDeps } from '../shared/deps.js';
+import { parsePolicy } from '../shared/domain/policy.js';
+import { nextFireTimes } from '../shared/domain/schedule.js';
+import { desiredSchedule, scheduleDrift, type ScheduleSpec } from '../shared/domain/schedule-spec.js';
+import { errorMessage, errorName } from '../shared/errors.js';
+import type { ScheduleStatus } from '../shared/store/policies.js';
+
+export type { SchedulingDeps };
+
+export type SyncAction = 'created' | 'updated' | 'deleted' | 'disabled' | 'unchanged' | 'absent' | 'rejected';
+
+export interface SyncResult {
+  policyId: string;
+  action: SyncAction;
+  status?: ScheduleStatus;
+  drift?: string[];
+}
+
+const NEXT_FIRE_TIMES = 5;
+
+export async function syncPolicySchedule(policyId: string, deps: Omit<SchedulingDeps, 'metrics'>): Promise<SyncResult> {
+  const { scheduler, policies, clock, target, log } = deps;
+  const item = await policies.getPolicyItem(policyId);
+  const existing = await getSchedule(policyId);
+
+  if (!item) {
+    if (!existing) return { policyId, action: 'absent' };
+    await deleteSchedule(policyId);
+    log.info('schedule deleted with its policy', { policyId });
+    return { policyId, action: 'deleted' };
+  }
+
+  const now = clock.now();
+  const parsed = parsePolicy(item);
+  if (!parsed.ok) {
+    // Never leave a schedule running on settings the policy no longer has: disable it.
+    let action: SyncAction = 'unchanged';
+    if (existing && existing.State !== 'DISABLED') {
+      // UpdateSchedule replaces the whole schedule: send it back as it is, but disabled.
+      await scheduler.send(
+        new UpdateScheduleCommand({
+          Name: policyId,
+          GroupName: target.groupName,
+          Description: existing.Description,
+          ScheduleExpression: existing.ScheduleExpression,
+          ScheduleExpressionTimezone: existing.ScheduleExpressionTimezone,
+          StartDate: existing.StartDate,
+          EndDate: existing.EndDate,
+          FlexibleTimeWindow: existing.FlexibleTimeWindow,
+          Target: existing.Target,
+          State: 'DISABLED',
+        }),
+      );
+      action = 'disabled';
+    }
+    const status: ScheduleStatus = {
+      state: 'INVALID',
+      reason: `the policy is invalid, so it is not scheduled${existing ? ' (its schedule is disabled)' : ''}: ${parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+      errors: parsed.errors,
+      scheduleArn: existing?.Arn,
+      scheduleState: existing ? 'DISABLED' : 'ABSENT',
+      groupName: target.groupName,
+      syncedAt: now.toISOString(),
+    };
+    await policies.writeScheduleStatus(policyId, status);
+    return { policyId, action, status };
+  }
+
+  const policy = parsed.policy;
+  const spec = desiredSchedule(policy, target);
+  let action: SyncAction;
+  let arn: string | undefined;
+  let drift: string[] | undefined;
+  let createdAt = existing?.CreationDate;
+  try {
+    if (!existing) {
+      arn = await createSchedule(spec);
+      createdAt = now;
+      action = 'created';
+    } else {
+      drift = scheduleDrift(spec, existing);
+      arn = existing.Arn;
+      if (drift.length > 0) {
+        arn = (await scheduler.send(new UpdateScheduleCommand(spec))).ScheduleArn ?? arn;
+        action = 'updated';
+      } else {
+        action = 'unchanged';
+      }
+    }
+  } catch (e: unknown) {
+    if (!(e instanceof ValidationException)) throw e;
+    // The service refused what the policy asks for: retrying will not help; tell the operator.
+    const status: ScheduleStatus = {
+      state: 'ERROR',
+      reason: `EventBridge Scheduler rejected the schedule: ${errorName(e)}: ${errorMessage(e)}`,
+      scheduleArn: existing?.Arn,
+      scheduleState: existing ? (existing.State as 'ENABLED' | 'DISABLED') : 'ABSENT',
+      groupName: target.groupName,
+      expression: spec.ScheduleExpression,
+      timezone: spec.ScheduleExpressionTimezone,
+      syncedAt: now.toISOString(),
+    };
+    await policies.writeScheduleStatus(policyId, status);
+    log.warn('schedule rejected', { policyId, error: status.reason });
+    return { policyId, action: 'rejected', status };
+  }
+
+  const status: ScheduleStatus = {
+    state: policy.enabled ? 'IN_SYNC' : 'DISABLED',
+    scheduleArn: arn,
+    scheduleState: spec.State,
+    groupName: target.groupName,
+    expression: spec.ScheduleExpression,
+    timezone: spec.ScheduleExpressionTimezone,
+    nextFireTimes: policy.enabled
+      ? nextFireTimes(spec.ScheduleExpression, spec.ScheduleExpressionTimezone, now, NEXT_FIRE_TIMES, { anchor: createdAt }).map((t) => ({
+          utc: t.toISOString().replace('.000Z', 'Z'),
+          local: formatLocal(t, spec.ScheduleExpressionTimezone),
+        }))
+      : [],
+    syncedAt: now.toISOString(),
+  };
+  if (!policy.enabled) status.reason = 'the policy is disabled; its schedule is kept, disabled';
+  await policies.writeScheduleStatus(policyId, status);
+  if (action !== 'unchanged') log.info(`schedule ${action}`, { policyId, drift, state: spec.State });
+  return { policyId, action, status, drift };
+
+  async function getSchedule(name: string): Promise<GetScheduleCommandOutput | undefined> {
+    try {
+      return await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: target.groupName }));
+    } catch (e: unknown) {
+      if (e instanceof ResourceNotFoundException) return undefined;
+      throw e;
+    }
+  }
+
+  async function deleteSchedule(name: string): Promise<void> {
+    try {
+      await scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: target.groupName }));
+    } catch (e: unknown) {
+      if (!(e instanceof ResourceNotFoundException)) throw e;
+    }
+  }
+
+  async function createSchedule(s: ScheduleSpec): Promise<string | undefined> {
+    try {
+      return (await scheduler.send(new CreateScheduleCommand(s))).ScheduleArn;
+    } catch (e: unknown) {
+      // Another sync created it a moment ago: make it match instead.
+      if (!(e instanceof ConflictException)) throw e;
+      return (await scheduler.send(new UpdateScheduleCommand(s))).ScheduleArn;
+    }
+  }
+}
+
+/** "2026-12-05 02:00 CET": the local wall-clock time an operator expects to read. */
+export function formatLocal(t: Date, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' })
+      .formatToParts(t)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+}
