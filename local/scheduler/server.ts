@@ -1,0 +1,118 @@
+// The HTTP face of the Scheduler emulator: EventBridge Scheduler's REST-JSON protocol (the
+// routes and query parameters of @aws-sdk/client-scheduler's operation model) over node:http.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { internalServerError, SchedulerServiceError, unknownOperation, validation } from './errors.js';
+import type { SchedulerModel } from './model.js';
+import { parseGroupBody, parseListQuery, parseScheduleBody, parseTagResourceBody } from './validate.js';
+
+export interface ServerContext {
+  model: SchedulerModel;
+  calls: Record<string, number>;
+}
+
+interface Request {
+  method: string;
+  /** Path segments after the first, URL-decoded: `/schedules/a%2Fb` → ['a/b']. */
+  params: string[];
+  query: URLSearchParams;
+  body: () => unknown;
+}
+
+interface Route {
+  operation: string;
+  method: string;
+  /** First path segment, and how many segments follow it. */
+  collection: 'schedules' | 'schedule-groups' | 'tags';
+  arity: 0 | 1;
+  handle: (model: SchedulerModel, req: Request) => object;
+}
+
+const optional = (value: string | null) => value ?? undefined;
+
+const ROUTES: readonly Route[] = [
+  { operation: 'CreateSchedule', method: 'POST', collection: 'schedules', arity: 1, handle: (m, r) => m.createSchedule(param(r), parseScheduleBody(r.body())) },
+  { operation: 'UpdateSchedule', method: 'PUT', collection: 'schedules', arity: 1, handle: (m, r) => m.updateSchedule(param(r), parseScheduleBody(r.body())) },
+  { operation: 'GetSchedule', method: 'GET', collection: 'schedules', arity: 1, handle: (m, r) => m.getSchedule(param(r), optional(r.query.get('groupName'))) },
+  { operation: 'DeleteSchedule', method: 'DELETE', collection: 'schedules', arity: 1, handle: (m, r) => m.deleteSchedule(param(r), optional(r.query.get('groupName'))) },
+  { operation: 'ListSchedules', method: 'GET', collection: 'schedules', arity: 0, handle: (m, r) => m.listSchedules(parseListQuery(r.query)) },
+  { operation: 'CreateScheduleGroup', method: 'POST', collection: 'schedule-groups', arity: 1, handle: (m, r) => m.createScheduleGroup(param(r), parseGroupBody(r.body()).Tags) },
+  { operation: 'GetScheduleGroup', method: 'GET', collection: 'schedule-groups', arity: 1, handle: (m, r) => m.getScheduleGroup(param(r)) },
+  { operation: 'DeleteScheduleGroup', method: 'DELETE', collection: 'schedule-groups', arity: 1, handle: (m, r) => m.deleteScheduleGroup(param(r)) },
+  { operation: 'ListScheduleGroups', method: 'GET', collection: 'schedule-groups', arity: 0, handle: (m, r) => m.listScheduleGroups(parseListQuery(r.query)) },
+  { operation: 'ListTagsForResource', method: 'GET', collection: 'tags', arity: 1, handle: (m, r) => m.listTagsForResource(param(r)) },
+  { operation: 'TagResource', method: 'POST', collection: 'tags', arity: 1, handle: (m, r) => m.tagResource(param(r), parseTagResourceBody(r.body()).Tags) },
+  { operation: 'UntagResource', method: 'DELETE', collection: 'tags', arity: 1, handle: (m, r) => m.untagResource(param(r), r.query.getAll('TagKeys')) },
+];
+
+export const SUPPORTED_OPERATIONS = Object.freeze(ROUTES.map((r) => r.operation));
+
+export function createSchedulerServer(ctx: ServerContext): Server {
+  return createServer((req, res) => {
+    void readBody(req)
+      .then((body) => handle(ctx, req, res, body))
+      .catch((e: unknown) => {
+        if (!res.headersSent) sendError(res, internalServerError(e instanceof Error ? e.message : String(e)));
+      });
+  });
+}
+
+function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, rawBody: string): void {
+  const method = req.method ?? 'GET';
+  const url = new URL(req.url ?? '/', 'http://emulator');
+  // Split before decoding: a name or ARN segment may itself contain an encoded '/'.
+  const [collection = '', ...params] = url.pathname.split('/').slice(1).map(decodeURIComponent);
+  const route = ROUTES.find((r) => r.method === method && r.collection === collection && r.arity === params.length);
+  const operation = route?.operation ?? `${method} ${url.pathname}`;
+  ctx.calls[operation] = (ctx.calls[operation] ?? 0) + 1;
+  try {
+    if (!route) throw unknownOperation(method, url.pathname);
+    const request: Request = { method, params, query: url.searchParams, body: () => parseBody(rawBody) };
+    send(res, 200, route.handle(ctx.model, request));
+  } catch (e: unknown) {
+    sendError(res, e instanceof SchedulerServiceError ? e : internalServerError(e instanceof Error ? e.message : String(e)));
+  }
+}
+
+function param(req: Request): string {
+  return req.params[0] ?? '';
+}
+
+function parseBody(body: string): unknown {
+  if (body.trim() === '') return {};
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw validation('The request body is not valid JSON.');
+  }
+}
+
+function sendError(res: ServerResponse, error: SchedulerServiceError): void {
+  send(res, error.status, { __type: error.code, Message: error.message }, { 'x-amzn-errortype': error.code });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body, epochSeconds);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    ...headers,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(text);
+}
+
+/** REST-JSON timestamps travel as epoch seconds. */
+function epochSeconds(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  return raw instanceof Date ? raw.getTime() / 1000 : value;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
