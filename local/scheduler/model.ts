@@ -91,6 +91,8 @@ interface ScheduleRecord {
   anchor?: Date;
   /** Fire times strictly after this instant (ms) are still owed. */
   cursor: number;
+  /** Cache: the first fire time after the cursor, EndDate aside (null: none); undefined: unknown. */
+  upcoming?: number | null;
 }
 
 interface GroupRecord {
@@ -295,6 +297,9 @@ export class SchedulerModel {
     const now = this.clock.now();
     for (const record of this.records()) {
       if (record.spec.State !== 'ENABLED') continue;
+      const upcoming = this.upcoming(record);
+      if (upcoming === null || upcoming > now.getTime()) continue;
+      record.upcoming = undefined;
       const cutoff = now.getTime() - maxEventAgeMs(record.spec.Target);
       for (;;) {
         const times = fireTimesBetween(
@@ -415,14 +420,25 @@ export class SchedulerModel {
       if (record.kind === 'cron' && spec.StartDate) from = Math.max(from, spec.StartDate.getTime() - 1);
     }
     record.cursor = Math.max(record.cursor, from);
+    record.upcoming = undefined;
   }
 
   private nextFire(record: ScheduleRecord): Date | undefined {
     if (record.spec.State !== 'ENABLED') return undefined;
-    const [next] = nextFireTimes(record.spec.ScheduleExpression, record.spec.ScheduleExpressionTimezone, new Date(record.cursor), 1, {
-      anchor: record.anchor,
-    });
-    return next && !this.pastEnd(record, next) ? next : undefined;
+    const upcoming = this.upcoming(record);
+    if (upcoming === null) return undefined;
+    const next = new Date(upcoming);
+    return this.pastEnd(record, next) ? undefined : next;
+  }
+
+  private upcoming(record: ScheduleRecord): number | null {
+    if (record.upcoming === undefined) {
+      const [next] = nextFireTimes(record.spec.ScheduleExpression, record.spec.ScheduleExpressionTimezone, new Date(record.cursor), 1, {
+        anchor: record.anchor,
+      });
+      record.upcoming = next ? next.getTime() : null;
+    }
+    return record.upcoming;
   }
 
   private pastEnd(record: ScheduleRecord, time: Date): boolean {

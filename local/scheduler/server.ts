@@ -19,33 +19,61 @@ interface Request {
   body: () => unknown;
 }
 
-interface Route {
-  operation: string;
-  method: string;
-  /** First path segment, and how many segments follow it. */
-  collection: 'schedules' | 'schedule-groups' | 'tags';
-  arity: 0 | 1;
-  handle: (model: SchedulerModel, req: Request) => object;
-}
+type Handler = (model: SchedulerModel, req: Request) => object;
 
-const optional = (value: string | null) => value ?? undefined;
+/** Routes keyed `METHOD /collection` or `METHOD /collection/{}`, as the SDK's operation model has them. */
+const ROUTES: Readonly<Record<string, { operation: string; handle: Handler }>> = {
+  'POST /schedules/{}': {
+    operation: 'CreateSchedule',
+    handle: (m, r) => m.createSchedule(param(r), parseScheduleBody(r.body())),
+  },
+  'PUT /schedules/{}': {
+    operation: 'UpdateSchedule',
+    handle: (m, r) => m.updateSchedule(param(r), parseScheduleBody(r.body())),
+  },
+  'GET /schedules/{}': {
+    operation: 'GetSchedule',
+    handle: (m, r) => m.getSchedule(param(r), r.query.get('groupName') ?? undefined),
+  },
+  'DELETE /schedules/{}': {
+    operation: 'DeleteSchedule',
+    handle: (m, r) => m.deleteSchedule(param(r), r.query.get('groupName') ?? undefined),
+  },
+  'GET /schedules': {
+    operation: 'ListSchedules',
+    handle: (m, r) => m.listSchedules(parseListQuery(r.query)),
+  },
+  'POST /schedule-groups/{}': {
+    operation: 'CreateScheduleGroup',
+    handle: (m, r) => m.createScheduleGroup(param(r), parseGroupBody(r.body()).Tags),
+  },
+  'GET /schedule-groups/{}': {
+    operation: 'GetScheduleGroup',
+    handle: (m, r) => m.getScheduleGroup(param(r)),
+  },
+  'DELETE /schedule-groups/{}': {
+    operation: 'DeleteScheduleGroup',
+    handle: (m, r) => m.deleteScheduleGroup(param(r)),
+  },
+  'GET /schedule-groups': {
+    operation: 'ListScheduleGroups',
+    handle: (m, r) => m.listScheduleGroups(parseListQuery(r.query)),
+  },
+  'GET /tags/{}': {
+    operation: 'ListTagsForResource',
+    handle: (m, r) => m.listTagsForResource(param(r)),
+  },
+  'POST /tags/{}': {
+    operation: 'TagResource',
+    handle: (m, r) => m.tagResource(param(r), parseTagResourceBody(r.body()).Tags),
+  },
+  'DELETE /tags/{}': {
+    operation: 'UntagResource',
+    handle: (m, r) => m.untagResource(param(r), r.query.getAll('TagKeys')),
+  },
+};
 
-const ROUTES: readonly Route[] = [
-  { operation: 'CreateSchedule', method: 'POST', collection: 'schedules', arity: 1, handle: (m, r) => m.createSchedule(param(r), parseScheduleBody(r.body())) },
-  { operation: 'UpdateSchedule', method: 'PUT', collection: 'schedules', arity: 1, handle: (m, r) => m.updateSchedule(param(r), parseScheduleBody(r.body())) },
-  { operation: 'GetSchedule', method: 'GET', collection: 'schedules', arity: 1, handle: (m, r) => m.getSchedule(param(r), optional(r.query.get('groupName'))) },
-  { operation: 'DeleteSchedule', method: 'DELETE', collection: 'schedules', arity: 1, handle: (m, r) => m.deleteSchedule(param(r), optional(r.query.get('groupName'))) },
-  { operation: 'ListSchedules', method: 'GET', collection: 'schedules', arity: 0, handle: (m, r) => m.listSchedules(parseListQuery(r.query)) },
-  { operation: 'CreateScheduleGroup', method: 'POST', collection: 'schedule-groups', arity: 1, handle: (m, r) => m.createScheduleGroup(param(r), parseGroupBody(r.body()).Tags) },
-  { operation: 'GetScheduleGroup', method: 'GET', collection: 'schedule-groups', arity: 1, handle: (m, r) => m.getScheduleGroup(param(r)) },
-  { operation: 'DeleteScheduleGroup', method: 'DELETE', collection: 'schedule-groups', arity: 1, handle: (m, r) => m.deleteScheduleGroup(param(r)) },
-  { operation: 'ListScheduleGroups', method: 'GET', collection: 'schedule-groups', arity: 0, handle: (m, r) => m.listScheduleGroups(parseListQuery(r.query)) },
-  { operation: 'ListTagsForResource', method: 'GET', collection: 'tags', arity: 1, handle: (m, r) => m.listTagsForResource(param(r)) },
-  { operation: 'TagResource', method: 'POST', collection: 'tags', arity: 1, handle: (m, r) => m.tagResource(param(r), parseTagResourceBody(r.body()).Tags) },
-  { operation: 'UntagResource', method: 'DELETE', collection: 'tags', arity: 1, handle: (m, r) => m.untagResource(param(r), r.query.getAll('TagKeys')) },
-];
-
-export const SUPPORTED_OPERATIONS = Object.freeze(ROUTES.map((r) => r.operation));
+export const SUPPORTED_OPERATIONS = Object.freeze(Object.values(ROUTES).map((r) => r.operation));
 
 export function createSchedulerServer(ctx: ServerContext): Server {
   return createServer((req, res) => {
@@ -61,16 +89,25 @@ function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, r
   const method = req.method ?? 'GET';
   const url = new URL(req.url ?? '/', 'http://emulator');
   // Split before decoding: a name or ARN segment may itself contain an encoded '/'.
-  const [collection = '', ...params] = url.pathname.split('/').slice(1).map(decodeURIComponent);
-  const route = ROUTES.find((r) => r.method === method && r.collection === collection && r.arity === params.length);
+  const [collection = '', ...segments] = url.pathname.split('/').slice(1);
+  const shape = segments.length === 0 ? '' : segments.length === 1 ? '/{}' : '/{}/...';
+  const route = ROUTES[`${method} /${collection}${shape}`];
   const operation = route?.operation ?? `${method} ${url.pathname}`;
   ctx.calls[operation] = (ctx.calls[operation] ?? 0) + 1;
   try {
     if (!route) throw unknownOperation(method, url.pathname);
-    const request: Request = { method, params, query: url.searchParams, body: () => parseBody(rawBody) };
+    const request: Request = { method, params: segments.map(decodePathSegment), query: url.searchParams, body: () => parseBody(rawBody) };
     send(res, 200, route.handle(ctx.model, request));
   } catch (e: unknown) {
     sendError(res, e instanceof SchedulerServiceError ? e : internalServerError(e instanceof Error ? e.message : String(e)));
+  }
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw validation(`The path segment ${segment} is not valid percent-encoding.`);
   }
 }
 

@@ -58,7 +58,7 @@ function schedule(name: string, overrides: Partial<CreateScheduleCommandInput> =
     ScheduleExpression: 'cron(0 2 * * ? *)',
     ScheduleExpressionTimezone: 'UTC',
     FlexibleTimeWindow: { Mode: 'OFF' },
-    Target: { Arn: STATE_MACHINE, RoleArn: ROLE, Input: INPUT },
+    Target: target(),
     ...overrides,
   };
 }
@@ -72,6 +72,11 @@ function advanceTaking(clock: VirtualClock, em: SchedulerEmulator, total: number
   }
   return taken;
 }
+
+/** A target for the state machine, with overrides. */
+const target = (overrides: Record<string, unknown> = {}) => ({ Arn: STATE_MACHINE, RoleArn: ROLE, Input: INPUT, ...overrides });
+
+const berlin = (expression: string) => ({ ScheduleExpression: expression, ScheduleExpressionTimezone: 'Europe/Berlin' });
 
 const times = (invocations: readonly Invocation[]) => invocations.map((i) => i.scheduledTime.toISOString());
 
@@ -138,7 +143,9 @@ describe('Scheduler emulator: the API', () => {
     // UpdateSchedule replaces the whole schedule: what is left out goes back to its default.
     clock.advance(HOUR);
     await scheduler.send(
-      new UpdateScheduleCommand(schedule('daily', { GroupName: 'fsx-backup-dev', ScheduleExpression: 'cron(0 3 * * ? *)', State: 'DISABLED' })),
+      new UpdateScheduleCommand(
+        schedule('daily', { GroupName: 'fsx-backup-dev', ScheduleExpression: 'cron(0 3 * * ? *)', State: 'DISABLED' }),
+      ),
     );
     const [updated] = em.schedules();
     expect(updated).toMatchObject({
@@ -146,7 +153,7 @@ describe('Scheduler emulator: the API', () => {
       ScheduleExpressionTimezone: 'UTC',
       State: 'DISABLED',
       FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: { Arn: STATE_MACHINE, RoleArn: ROLE, Input: INPUT, RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 } },
+      Target: target({ RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 } }),
       CreationDate: new Date('2026-12-04T00:00:00Z'),
       LastModificationDate: new Date('2026-12-04T01:00:00Z'),
     });
@@ -162,7 +169,9 @@ describe('Scheduler emulator: the API', () => {
   it('ListSchedules pages with MaxResults and filters by group, name prefix and state', async () => {
     const { scheduler } = await start('2026-12-04T00:00:00Z');
     await scheduler.send(new CreateScheduleGroupCommand({ Name: 'other' }));
-    for (let i = 1; i <= 5; i++) await scheduler.send(new CreateScheduleCommand(schedule(`policy-${i}`, { State: i === 3 ? 'DISABLED' : 'ENABLED' })));
+    for (let i = 1; i <= 5; i++) {
+      await scheduler.send(new CreateScheduleCommand(schedule(`policy-${i}`, { State: i === 3 ? 'DISABLED' : 'ENABLED' })));
+    }
     await scheduler.send(new CreateScheduleCommand(schedule('elsewhere', { GroupName: 'other' })));
 
     const firstPage = await scheduler.send(new ListSchedulesCommand({ MaxResults: 2 }));
@@ -174,11 +183,22 @@ describe('Scheduler emulator: the API', () => {
       expect(page.Schedules?.length ?? 0).toBeLessThanOrEqual(2);
       names.push(...(page.Schedules ?? []).map((s) => `${s.GroupName}/${s.Name}`));
     }
-    expect(names).toEqual(['default/policy-1', 'default/policy-2', 'default/policy-3', 'default/policy-4', 'default/policy-5', 'other/elsewhere']);
+    expect(names).toEqual([
+      'default/policy-1',
+      'default/policy-2',
+      'default/policy-3',
+      'default/policy-4',
+      'default/policy-5',
+      'other/elsewhere',
+    ]);
 
     const inOther = await scheduler.send(new ListSchedulesCommand({ GroupName: 'other' }));
     expect(inOther.Schedules?.map((s) => s.Name)).toEqual(['elsewhere']);
-    expect(inOther.Schedules?.[0]).toMatchObject({ Target: { Arn: STATE_MACHINE }, State: 'ENABLED', CreationDate: new Date('2026-12-04T00:00:00Z') });
+    expect(inOther.Schedules?.[0]).toMatchObject({
+      Target: { Arn: STATE_MACHINE },
+      State: 'ENABLED',
+      CreationDate: new Date('2026-12-04T00:00:00Z'),
+    });
     const disabled = await scheduler.send(new ListSchedulesCommand({ State: 'DISABLED' }));
     expect(disabled.Schedules?.map((s) => s.Name)).toEqual(['policy-3']);
     const prefixed = await scheduler.send(new ListSchedulesCommand({ NamePrefix: 'else' }));
@@ -217,21 +237,69 @@ describe('Scheduler emulator: the API', () => {
   });
 
   it.each([
-    ['a bad expression', schedule('x', { ScheduleExpression: 'cron(0 2 * * * *)' }), /^Invalid Schedule Expression cron\(0 2 \* \* \* \*\): one of day-of-month and day-of-week must be \?/],
-    ['a rate with the wrong unit', schedule('x', { ScheduleExpression: 'rate(5 seconds)' }), /^Invalid Schedule Expression rate\(5 seconds\): rate unit must be/],
-    ['an unknown time zone', schedule('x', { ScheduleExpressionTimezone: 'Europe/Berln' }), /^Invalid ScheduleExpressionTimezone Europe\/Berln: use an IANA time zone name/],
-    ['a flexible window without its size', schedule('x', { FlexibleTimeWindow: { Mode: 'FLEXIBLE' } }), /^FlexibleTimeWindow\.MaximumWindowInMinutes is required when Mode is FLEXIBLE$/],
-    ['a flexible window over a day', schedule('x', { FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 1441 } }), /^FlexibleTimeWindow\.MaximumWindowInMinutes must be at most 1440, got 1441$/],
-    ['a window size with Mode OFF', schedule('x', { FlexibleTimeWindow: { Mode: 'OFF', MaximumWindowInMinutes: 5 } }), /^FlexibleTimeWindow\.MaximumWindowInMinutes must not be set when Mode is OFF$/],
+    [
+      'a bad expression',
+      schedule('x', { ScheduleExpression: 'cron(0 2 * * * *)' }),
+      /^Invalid Schedule Expression cron\(0 2 \* \* \* \*\): one of day-of-month and day-of-week must be \?/,
+    ],
+    [
+      'a rate with the wrong unit',
+      schedule('x', { ScheduleExpression: 'rate(5 seconds)' }),
+      /^Invalid Schedule Expression rate\(5 seconds\): rate unit must be/,
+    ],
+    [
+      'an unknown time zone',
+      schedule('x', { ScheduleExpressionTimezone: 'Europe/Berln' }),
+      /^Invalid ScheduleExpressionTimezone Europe\/Berln: use an IANA time zone name/,
+    ],
+    [
+      'a flexible window without its size',
+      schedule('x', { FlexibleTimeWindow: { Mode: 'FLEXIBLE' } }),
+      /^FlexibleTimeWindow\.MaximumWindowInMinutes is required when Mode is FLEXIBLE$/,
+    ],
+    [
+      'a flexible window over a day',
+      schedule('x', { FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 1441 } }),
+      /^FlexibleTimeWindow\.MaximumWindowInMinutes must be at most 1440, got 1441$/,
+    ],
+    [
+      'a window size with Mode OFF',
+      schedule('x', { FlexibleTimeWindow: { Mode: 'OFF', MaximumWindowInMinutes: 5 } }),
+      /^FlexibleTimeWindow\.MaximumWindowInMinutes must not be set when Mode is OFF$/,
+    ],
     ['a name with a space', schedule('bad name'), /^Name must match \^\[0-9a-zA-Z-_\.\]\+\$ .*, got "bad name"$/],
     ['a name over 64 characters', schedule('n'.repeat(65)), /^Name must be at most 64 characters long$/],
-    ['a role that is not an IAM role ARN', schedule('x', { Target: { Arn: STATE_MACHINE, RoleArn: 'scheduler-role' } }), /^Target\.RoleArn must be an IAM role ARN/],
-    ['an Input over 8192 characters', schedule('x', { Target: { Arn: STATE_MACHINE, RoleArn: ROLE, Input: 'x'.repeat(8193) } }), /^Target\.Input must be at most 8192 characters long$/],
-    ['a retry policy out of range', schedule('x', { Target: { Arn: STATE_MACHINE, RoleArn: ROLE, RetryPolicy: { MaximumEventAgeInSeconds: 30 } } }), /^Target\.RetryPolicy\.MaximumEventAgeInSeconds must be at least 60, got 30$/],
-    ['a dead-letter queue that is not SQS', schedule('x', { Target: { Arn: STATE_MACHINE, RoleArn: ROLE, DeadLetterConfig: { Arn: 'arn:aws:sns:us-east-1:123456789012:topic' } } }), /^Target\.DeadLetterConfig\.Arn must be an SQS queue ARN/],
+    [
+      'a role that is not an IAM role ARN',
+      schedule('x', { Target: target({ RoleArn: 'scheduler-role' }) }),
+      /^Target\.RoleArn must be an IAM role ARN/,
+    ],
+    [
+      'an Input over 8192 characters',
+      schedule('x', { Target: target({ Input: 'x'.repeat(8193) }) }),
+      /^Target\.Input must be at most 8192 characters long$/,
+    ],
+    [
+      'a retry policy out of range',
+      schedule('x', { Target: target({ RetryPolicy: { MaximumEventAgeInSeconds: 30 } }) }),
+      /^Target\.RetryPolicy\.MaximumEventAgeInSeconds must be at least 60, got 30$/,
+    ],
+    [
+      'a dead-letter queue that is not SQS',
+      schedule('x', { Target: target({ DeadLetterConfig: { Arn: 'arn:aws:sns:us-east-1:123456789012:topic' } }) }),
+      /^Target\.DeadLetterConfig\.Arn must be an SQS queue ARN/,
+    ],
     ['a missing target', { ...schedule('x'), Target: undefined }, /^Target is required$/],
-    ['a StartDate more than 5 minutes ago', schedule('x', { StartDate: new Date('2026-12-03T23:54:00Z') }), /^The StartDate you specify cannot be earlier than 5 minutes ago\.$/],
-    ['an EndDate before the StartDate', schedule('x', { StartDate: new Date('2026-12-06T00:00:00Z'), EndDate: new Date('2026-12-05T00:00:00Z') }), /^The EndDate you specify must be after the StartDate\.$/],
+    [
+      'a StartDate more than 5 minutes ago',
+      schedule('x', { StartDate: new Date('2026-12-03T23:54:00Z') }),
+      /^The StartDate you specify cannot be earlier than 5 minutes ago\.$/,
+    ],
+    [
+      'an EndDate before the StartDate',
+      schedule('x', { StartDate: new Date('2026-12-06T00:00:00Z'), EndDate: new Date('2026-12-05T00:00:00Z') }),
+      /^The EndDate you specify must be after the StartDate\.$/,
+    ],
   ] as const)('a schedule with %s fails with ValidationException', async (_case, input, message) => {
     const { emulator: em, scheduler } = await start('2026-12-04T00:00:00Z');
     const error = await rejection(scheduler.send(new CreateScheduleCommand(input as CreateScheduleCommandInput)));
@@ -243,7 +311,9 @@ describe('Scheduler emulator: the API', () => {
 
   it('schedule groups are created, listed and tagged; deleting one deletes its schedules; default always exists', async () => {
     const { emulator: em, scheduler } = await start('2026-12-04T00:00:00Z');
-    const { ScheduleGroupArn } = await scheduler.send(new CreateScheduleGroupCommand({ Name: 'fsx-backup-dev', Tags: [{ Key: 'app', Value: 'fsx-backup' }] }));
+    const { ScheduleGroupArn } = await scheduler.send(
+      new CreateScheduleGroupCommand({ Name: 'fsx-backup-dev', Tags: [{ Key: 'app', Value: 'fsx-backup' }] }),
+    );
     expect(ScheduleGroupArn).toBe('arn:aws:scheduler:us-east-1:123456789012:schedule-group/fsx-backup-dev');
     expect(await rejection(scheduler.send(new CreateScheduleGroupCommand({ Name: 'fsx-backup-dev' })))).toBeInstanceOf(ConflictException);
 
@@ -274,17 +344,32 @@ describe('Scheduler emulator: the API', () => {
 });
 
 describe('Scheduler emulator: firing on the shared clock', () => {
-  it('a cron in Europe/Berlin across the 2026-03-29 spring-forward fires at the right UTC instants and skips the missing 02:30', async () => {
+  it('a cron in Europe/Berlin across the 2026-03-29 spring-forward fires at the right UTC instants, skipping 02:30', async () => {
     const { clock, emulator: em, scheduler } = await start('2026-03-27T00:00:00Z');
-    await scheduler.send(new CreateScheduleCommand(schedule('half-past-two', { ScheduleExpression: 'cron(30 2 * * ? *)', ScheduleExpressionTimezone: 'Europe/Berlin' })));
-    await scheduler.send(new CreateScheduleCommand(schedule('nine', { ScheduleExpression: 'cron(0 9 * * ? *)', ScheduleExpressionTimezone: 'Europe/Berlin' })));
+    await scheduler.send(new CreateScheduleCommand(schedule('half-past-two', berlin('cron(30 2 * * ? *)'))));
+    await scheduler.send(new CreateScheduleCommand(schedule('nine', berlin('cron(0 9 * * ? *)'))));
 
     const fired = advanceTaking(clock, em, 4 * DAY);
     const byName = (name: string) => times(fired.filter((i) => i.name === name));
     // 02:30 CET is 01:30Z; on the 29th 02:30 does not exist; from the 30th 02:30 CEST is 00:30Z.
     expect(byName('half-past-two')).toEqual(['2026-03-27T01:30:00.000Z', '2026-03-28T01:30:00.000Z', '2026-03-30T00:30:00.000Z']);
-    expect(byName('nine')).toEqual(['2026-03-27T08:00:00.000Z', '2026-03-28T08:00:00.000Z', '2026-03-29T07:00:00.000Z', '2026-03-30T07:00:00.000Z']);
+    expect(byName('nine')).toEqual([
+      '2026-03-27T08:00:00.000Z',
+      '2026-03-28T08:00:00.000Z',
+      '2026-03-29T07:00:00.000Z',
+      '2026-03-30T07:00:00.000Z',
+    ]);
     expect(em.nextFireTime()).toEqual(new Date('2026-03-31T00:30:00Z'));
+  });
+
+  it('a cron in Europe/Berlin on the 2026-10-25 fall-back fires the repeated 02:30 once, at its first occurrence', async () => {
+    const { clock, emulator: em, scheduler } = await start('2026-10-24T00:00:00Z');
+    await scheduler.send(new CreateScheduleCommand(schedule('half-past-two', berlin('cron(30 2 * * ? *)'))));
+    expect(times(advanceTaking(clock, em, 3 * DAY))).toEqual([
+      '2026-10-24T00:30:00.000Z',
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+    ]);
   });
 
   it('the context keywords in Target.Input are replaced in each invocation', async () => {
@@ -297,7 +382,7 @@ describe('Scheduler emulator: firing on the shared clock', () => {
       attempt: '<aws.scheduler.attempt-number>',
     });
     const { ScheduleArn } = await scheduler.send(
-      new CreateScheduleCommand(schedule('daily', { ScheduleExpression: 'cron(0 1 * * ? *)', Target: { Arn: STATE_MACHINE, RoleArn: ROLE, Input } })),
+      new CreateScheduleCommand(schedule('daily', { ScheduleExpression: 'cron(0 1 * * ? *)', Target: target({ Input }) })),
     );
     const fired = advanceTaking(clock, em, 2 * DAY);
     expect(fired).toHaveLength(2);
@@ -306,7 +391,13 @@ describe('Scheduler emulator: firing on the shared clock', () => {
     expect(second?.scheduledTime).toBe('2026-12-05T01:00:00Z');
     expect(first?.executionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(first?.executionId).not.toBe(second?.executionId);
-    expect(fired[0]).toMatchObject({ scheduleArn: ScheduleArn, groupName: 'default', name: 'daily', attempt: 1, target: { Arn: STATE_MACHINE, RoleArn: ROLE } });
+    expect(fired[0]).toMatchObject({
+      scheduleArn: ScheduleArn,
+      groupName: 'default',
+      name: 'daily',
+      attempt: 1,
+      target: { Arn: STATE_MACHINE, RoleArn: ROLE },
+    });
     expect(fired[0]?.executionId).toBe(first?.executionId);
   });
 
@@ -337,7 +428,9 @@ describe('Scheduler emulator: firing on the shared clock', () => {
     const { clock, emulator: em, scheduler } = await start('2026-12-04T00:07:00Z');
     await scheduler.send(new CreateScheduleCommand(schedule('every-6h', { ScheduleExpression: 'rate(6 hours)' })));
     await scheduler.send(
-      new CreateScheduleCommand(schedule('from-start', { ScheduleExpression: 'rate(12 hours)', StartDate: new Date('2026-12-04T10:00:00Z') })),
+      new CreateScheduleCommand(
+        schedule('from-start', { ScheduleExpression: 'rate(12 hours)', StartDate: new Date('2026-12-04T10:00:00Z') }),
+      ),
     );
     expect(times(em.takeDue())).toEqual(['2026-12-04T00:07:00.000Z']);
 
@@ -354,18 +447,26 @@ describe('Scheduler emulator: firing on the shared clock', () => {
   it('a schedule fires nothing after its EndDate', async () => {
     const { clock, emulator: em, scheduler } = await start('2026-12-04T00:00:00Z');
     await scheduler.send(
-      new CreateScheduleCommand(schedule('until-sunday', { ScheduleExpression: 'cron(0 2 * * ? *)', EndDate: new Date('2026-12-06T02:00:00Z') })),
+      new CreateScheduleCommand(
+        schedule('until-sunday', { ScheduleExpression: 'cron(0 2 * * ? *)', EndDate: new Date('2026-12-06T02:00:00Z') }),
+      ),
     );
-    expect(times(advanceTaking(clock, em, 5 * DAY))).toEqual(['2026-12-04T02:00:00.000Z', '2026-12-05T02:00:00.000Z', '2026-12-06T02:00:00.000Z']);
+    expect(times(advanceTaking(clock, em, 5 * DAY))).toEqual([
+      '2026-12-04T02:00:00.000Z',
+      '2026-12-05T02:00:00.000Z',
+      '2026-12-06T02:00:00.000Z',
+    ]);
     expect(em.nextFireTime()).toBeUndefined();
     expect(em.schedules().map((s) => s.Name)).toEqual(['until-sunday']);
   });
 
   it('an at() schedule fires once, and with ActionAfterCompletion DELETE is gone after firing', async () => {
     const { clock, emulator: em, scheduler } = await start('2026-12-04T00:00:00Z');
-    await scheduler.send(new CreateScheduleCommand(schedule('once', { ScheduleExpression: 'at(2026-12-04T09:30:00)', ScheduleExpressionTimezone: 'Europe/Berlin' })));
+    await scheduler.send(new CreateScheduleCommand(schedule('once', berlin('at(2026-12-04T09:30:00)'))));
     await scheduler.send(
-      new CreateScheduleCommand(schedule('once-then-gone', { ScheduleExpression: 'at(2026-12-04T10:00:00)', ActionAfterCompletion: 'DELETE' })),
+      new CreateScheduleCommand(
+        schedule('once-then-gone', { ScheduleExpression: 'at(2026-12-04T10:00:00)', ActionAfterCompletion: 'DELETE' }),
+      ),
     );
     const fired = advanceTaking(clock, em, 2 * DAY);
     expect(fired.map((i) => [i.name, i.scheduledTime.toISOString()])).toEqual([
@@ -378,20 +479,22 @@ describe('Scheduler emulator: firing on the shared clock', () => {
 
   it('a flexible window delivers at the scheduled time, which is what the input carries', async () => {
     const { clock, emulator: em, scheduler } = await start('2026-12-04T00:00:00Z');
-    await scheduler.send(new CreateScheduleCommand(schedule('flex', { ScheduleExpression: 'cron(0 2 * * ? *)', FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 60 } })));
+    await scheduler.send(
+      new CreateScheduleCommand(schedule('flex', { FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 60 } })),
+    );
     clock.set(new Date('2026-12-04T02:00:00Z'));
     const [invocation] = em.takeDue();
     expect(invocation?.scheduledTime).toEqual(new Date('2026-12-04T02:00:00Z'));
     expect(JSON.parse(invocation?.input ?? '{}')).toMatchObject({ scheduledTime: '2026-12-04T02:00:00Z' });
   });
 
-  it('when the clock jumps over several fire times each is delivered, oldest first, except those older than MaximumEventAgeInSeconds', async () => {
+  it('a clock jump over several fire times delivers each, oldest first, but drops those older than MaximumEventAgeInSeconds', async () => {
     const { clock, emulator: em, scheduler } = await start('2026-12-04T00:00:00Z');
     await scheduler.send(
       new CreateScheduleCommand(
         schedule('hourly', {
           ScheduleExpression: 'cron(0 * * * ? *)',
-          Target: { Arn: STATE_MACHINE, RoleArn: ROLE, Input: INPUT, RetryPolicy: { MaximumEventAgeInSeconds: 3 * 3600 } },
+          Target: target({ RetryPolicy: { MaximumEventAgeInSeconds: 3 * 3600 } }),
         }),
       ),
     );
