@@ -15,6 +15,7 @@ import { createHandler as createFinishRun } from '../functions/finish-run/handle
 import type { Config } from '../functions/shared/config.js';
 import { buildDeps, fsxClientConfig, type Deps } from '../functions/shared/deps.js';
 import type { VirtualClock } from './clock.js';
+import type { Clock } from '../functions/shared/clock.js';
 import { readServerlessConfig, stateMachineDefinitionPath } from './serverless-config.js';
 
 export type TaskHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -236,7 +237,7 @@ function waitMilliseconds(wait: Record<string, unknown>, input: unknown, now: Da
   throw new Error('Wait state without Seconds, SecondsPath, Timestamp or TimestampPath');
 }
 
-function lambdaContext(fnKey: string, timeoutSeconds: number, clock: VirtualClock): Context {
+export function lambdaContext(fnKey: string, timeoutSeconds: number, clock: Clock): Context {
   const started = Date.now();
   return {
     callbackWaitsForEmptyEventLoop: false,

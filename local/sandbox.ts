@@ -1,17 +1,25 @@
 // The offline environment in one object: a shared virtual clock, the FSx emulator seeded from
-// a fleet, DynamoDB Local with the tables of serverless.yml, and the workflow runner.
+// a fleet, DynamoDB Local with the tables of serverless.yml, the Scheduler emulator, the policies
+// stream wired to the real schedule-sync handler, and the workflow runner.
 import './env.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { FSxClient } from '@aws-sdk/client-fsx';
+import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { parse } from 'yaml';
 import { parseConfig, type Config } from '../functions/shared/config.js';
+import { buildSchedulingDeps, type SchedulingDeps } from '../functions/shared/deps.js';
+import { createHandler as createSyncSchedules } from '../functions/sync-schedules/handler.js';
+import { createHandler as createReconcileSchedules } from '../functions/reconcile-schedules/handler.js';
+import type { ReconcileReport } from '../functions/reconcile-schedules/reconcile-schedules.js';
 import { VirtualClock } from './clock.js';
 import { startLocalDynamo, type LocalDynamo } from './dynamodb.js';
 import { startFsxEmulator, type FleetInput, type FsxEmulator } from './fsx/index.js';
-import { WorkflowRunner, type RunnerOptions } from './runner.js';
+import { lambdaContext, WorkflowRunner, type ExecutionOutcome, type RunnerOptions } from './runner.js';
+import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler/index.js';
 import { readServerlessConfig } from './serverless-config.js';
+import { StreamPoller } from './streams.js';
 
 export interface SandboxOptions {
   fleet: FleetInput | string;
@@ -24,26 +32,51 @@ export interface SandboxOptions {
   beforeTask?: RunnerOptions['beforeTask'];
 }
 
+export interface LiveEvents {
+  onRunStarted?: (run: { policyId: string; scheduledTime: string; at: Date }) => void;
+  onRunFinished?: (run: { policyId: string; scheduledTime: string; at: Date; outcome: ExecutionOutcome }) => void;
+}
+
 export interface Sandbox {
   clock: VirtualClock;
   fsx: FsxEmulator;
+  scheduler: SchedulerEmulator;
   dynamo: LocalDynamo;
   runner: WorkflowRunner;
   config: Config;
+  scheduling: SchedulingDeps;
+  streams: StreamPoller;
   db: DynamoDBDocumentClient;
+  /** The state machine ARN the sandbox's schedules target. */
+  stateMachineArn: string;
   putPolicy(policy: Record<string, unknown>): Promise<void>;
+  deletePolicy(policyId: string): Promise<void>;
+  /** Delivers the policies stream to the schedule sync, as the event source mapping would. */
+  syncSchedules(): Promise<void>;
+  reconcileSchedules(): Promise<ReconcileReport>;
+  /**
+   * Lets time pass unattended until `until`: stream records reach the sync, schedules fire into
+   * the workflow; resolves when every run started in the span has ended.
+   */
+  runUnattended(until: Date, events?: LiveEvents): Promise<ExecutionOutcome[]>;
   stop(): Promise<void>;
 }
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const clock = new VirtualClock(opts.start ?? '2026-12-04T00:00:00Z');
   const stage = opts.stage ?? 'local';
-  const [fsx, dynamo] = await Promise.all([startFsxEmulator({ clock, fleet: opts.fleet }), startLocalDynamo({ stage })]);
-  const params = { ...readServerlessConfig().params.default, ...opts.params };
+  const cfg = readServerlessConfig();
+  const [fsx, dynamo, scheduler] = await Promise.all([
+    startFsxEmulator({ clock, fleet: opts.fleet }),
+    startLocalDynamo({ stage }),
+    startSchedulerEmulator({ clock }),
+  ]);
+  const params = { ...cfg.params.default, ...opts.params };
+  const stackName = `${cfg.service}-${stage}`;
   const config = parseConfig({
     POLICIES_TABLE: dynamo.tables.policies,
     RUNS_TABLE: dynamo.tables.runs,
-    STACK_NAME: `fsx-backup-${stage}`,
+    STACK_NAME: stackName,
     RUN_HISTORY_DAYS: String(params.runHistoryDays),
     POLL_INITIAL_SECONDS: String(params.pollInitialSeconds),
     POLL_MAX_SECONDS: String(params.pollMaxSeconds),
@@ -58,19 +91,89 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     fsx: opts.fsx?.(fsx.endpoint),
     beforeTask: opts.beforeTask,
   });
+  const stateMachineArn = `arn:aws:states:us-east-1:123456789012:stateMachine:${stackName}-backup-run`;
+  const schedulerClient = new SchedulerClient({ endpoint: scheduler.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await schedulerClient.send(new CreateScheduleGroupCommand({ Name: stackName }));
+  const scheduling = buildSchedulingDeps({
+    config: {
+      policiesTable: config.policiesTable,
+      target: {
+        groupName: stackName,
+        stateMachineArn,
+        roleArn: `arn:aws:iam::123456789012:role/${stackName}-scheduler`,
+        deadLetterArn: `arn:aws:sqs:us-east-1:123456789012:${stackName}-schedule-dlq`,
+      },
+    },
+    clock,
+    scheduler: schedulerClient,
+    dynamodb: dynamo.client,
+  });
+  const syncHandler = createSyncSchedules(() => scheduling);
+  const reconcileHandler = createReconcileSchedules(() => scheduling);
+  const streamEvent = cfg.functions.syncSchedules?.events?.[0]?.stream;
+  const streams = new StreamPoller(
+    dynamo.client,
+    dynamo.endpoint,
+    config.policiesTable,
+    (event) => syncHandler(event, lambdaContext('syncSchedules', 120, clock)),
+    { batchSize: streamEvent?.batchSize ?? 25, maximumRetryAttempts: streamEvent?.maximumRetryAttempts ?? 20 },
+  );
   const db = DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } });
+
+  async function runUnattended(until: Date, events: LiveEvents = {}): Promise<ExecutionOutcome[]> {
+    const started: Promise<ExecutionOutcome>[] = [];
+    const deliver = () => {
+      for (const invocation of scheduler.takeDue()) {
+        if (invocation.target.Arn !== stateMachineArn) continue;
+        const input = JSON.parse(invocation.input) as { policyId: string; scheduledTime: string };
+        events.onRunStarted?.({ ...input, at: clock.now() });
+        started.push(
+          runner.execute(input).then((outcome) => {
+            events.onRunFinished?.({ ...input, at: clock.now(), outcome });
+            return outcome;
+          }),
+        );
+      }
+    };
+    clock.enter();
+    try {
+      for (;;) {
+        await streams.drain();
+        deliver();
+        const now = clock.now().getTime();
+        if (now >= until.getTime()) break;
+        // Wake at the next fire time, and at least every five minutes to pick up policy changes.
+        const next = Math.min(scheduler.nextFireTime()?.getTime() ?? Infinity, now + 5 * 60_000, until.getTime());
+        await clock.sleep(Math.max(next - now, 1));
+      }
+    } finally {
+      clock.leave();
+    }
+    return Promise.all(started);
+  }
+
   return {
     clock,
     fsx,
+    scheduler,
     dynamo,
     runner,
     config,
+    scheduling,
+    streams,
     db,
+    stateMachineArn,
     putPolicy: async (policy) => {
       await db.send(new PutCommand({ TableName: config.policiesTable, Item: policy }));
     },
+    deletePolicy: async (policyId) => {
+      await db.send(new DeleteCommand({ TableName: config.policiesTable, Key: { policyId } }));
+    },
+    syncSchedules: () => streams.drain(),
+    reconcileSchedules: () => reconcileHandler({}, lambdaContext('reconcileSchedules', 600, clock)),
+    runUnattended,
     stop: async () => {
-      await Promise.allSettled([fsx.close(), dynamo.stop()]);
+      await Promise.allSettled([fsx.close(), dynamo.stop(), scheduler.close()]);
     },
   };
 }

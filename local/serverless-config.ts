@@ -9,7 +9,7 @@ export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 
 export interface ServerlessConfig {
   service: string;
-  functions: Record<string, { handler: string; timeout?: number }>;
+  functions: Record<string, { handler: string; timeout?: number; events?: { stream?: { batchSize?: number; maximumRetryAttempts?: number } }[] }>;
   stepFunctions: { stateMachines: Record<string, { name: string; definition: string }> };
   resources: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
   params: { default: Record<string, string | number> };
