@@ -104,7 +104,7 @@ const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a +
 const fmt = (n: number | undefined, digits = 0) =>
   n === undefined || Number.isNaN(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ratio = (naive: number | undefined, ours: number | undefined) =>
-  naive === undefined || ours === undefined || Number.isNaN(naive) ? '—' : ours === 0 ? (naive === 0 ? '—' : '∞') : `${fmt(naive / ours, naive / ours < 10 ? 1 : 0)}×`;
+  naive === undefined || ours === undefined || Number.isNaN(naive) ? '—' : ours === 0 ? (naive === 0 ? '—' : '∞') : naive === 0 ? '0' : `${fmt(naive / ours, naive / ours < 10 ? 1 : 0)}×`;
 
 function stateTypesOf(path: string): Record<string, string> {
   const types: Record<string, string> = {};
