@@ -1,132 +1,153 @@
-// `npm start`: the product offline. Starts the sandbox, loads the example policies and fleet,
-// runs every slot that falls due in a simulated span of time, and prints the run history.
+// `npm start`: the product offline, as it lives. Writes the example policies into the policies
+// table, lets the stream-driven sync create their schedules, then lets a simulated week pass
+// unattended — schedules fire, runs back up the example fleet — and prints the run history.
 import './env.js';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parsePolicy } from '../functions/shared/domain/policy.js';
-import { fireTimesBetween } from '../functions/shared/domain/schedule.js';
+import { formatLocal } from '../functions/shared/domain/schedule.js';
+import type { ScheduleStatus } from '../functions/shared/store/policies.js';
 import type { RunItem, TargetItem } from '../functions/shared/store/runs.js';
 import { loadFleet } from './fsx/index.js';
-import { readPolicyFiles, startSandbox, type Sandbox } from './sandbox.js';
+import { readPolicyFiles, startSandbox } from './sandbox.js';
 import { projectRoot } from './serverless-config.js';
 import { formatDuration, renderTable } from './table.js';
 
-const { values: args } = parseArgs({
-  options: {
-    fleet: { type: 'string', default: 'examples/fleets/demo.yaml' },
-    policies: { type: 'string', default: 'examples/policies' },
-    start: { type: 'string', default: '2026-12-04T00:00:00Z' },
-    hours: { type: 'string', default: '25' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+const usage = `Usage: npm start -- [--days N] [--start ISO-TIME] [--fleet FILE] [--policies DIR]
 
+Runs fsx-backup offline: an FSx emulator seeded from the fleet file, DynamoDB Local with the
+project's tables, an EventBridge Scheduler emulator, and the backup-run state machine in
+aws-local-stepfunctions with the real Lambda handlers, all on one simulated clock.
+
+  --days N        simulated span, default 7 (a week; fractions allowed, at most 62)
+  --start TIME    where the simulated clock starts, default 2026-10-22T00:00:00Z, so the week
+                  includes Europe's return to winter time (2026-10-25)
+  --fleet FILE    FSx fleet, default examples/fleets/demo.yaml (format: examples/fleets/README.md)
+  --policies DIR  policies to load, default examples/policies (format: docs/policy.md)`;
+
+let args: { days: string; start: string; fleet: string; policies: string; help: boolean };
+try {
+  args = parseArgs({
+    options: {
+      days: { type: 'string', default: '7' },
+      start: { type: 'string', default: '2026-10-22T00:00:00Z' },
+      fleet: { type: 'string', default: 'examples/fleets/demo.yaml' },
+      policies: { type: 'string', default: 'examples/policies' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }).values as typeof args;
+} catch (e: unknown) {
+  console.error(`${e instanceof Error ? e.message : String(e)}\n\n${usage}`);
+  process.exit(2);
+}
 if (args.help) {
-  console.log(`Usage: npm start -- [--fleet FILE] [--policies DIR] [--start ISO-TIME] [--hours N]
-
-Runs fsx-backup offline: an FSx emulator seeded from the fleet file, DynamoDB Local, and the
-backup-run state machine in aws-local-stepfunctions, all on one simulated clock. Every enabled
-policy's slots between --start and --start + --hours are run, then the run history is printed.`);
+  console.log(usage);
   process.exit(0);
 }
-
-const hours = Number(args.hours);
-if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 31) {
-  console.error(`--hours must be a number of hours between 0 and 744, got "${args.hours}"`);
-  process.exit(2);
-}
+const days = Number(args.days);
+if (!Number.isFinite(days) || days <= 0 || days > 62) fail(`--days must be a number of days above 0 and at most 62, got "${args.days}"`);
 const start = new Date(args.start);
-if (Number.isNaN(start.getTime())) {
-  console.error(`--start must be an ISO 8601 time such as 2026-12-04T00:00:00Z, got "${args.start}"`);
+if (Number.isNaN(start.getTime()) || !/\d{4}-\d{2}-\d{2}/.test(args.start)) fail(`--start must be an ISO 8601 time such as 2026-10-22T00:00:00Z, got "${args.start}"`);
+const end = new Date(start.getTime() + days * 86_400_000);
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${usage}`);
   process.exit(2);
 }
-const end = new Date(start.getTime() + hours * 3600_000);
-const hhmm = (d: Date | string) => new Date(d).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
+
+const utc = (d: Date | string) => new Date(d).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
 const realStart = Date.now();
 
-const fleet = loadFleet(args.fleet);
-const policyFiles = readPolicyFiles(args.policies);
+let fleet;
+let policyFiles;
+try {
+  fleet = loadFleet(args.fleet);
+  policyFiles = readPolicyFiles(args.policies);
+} catch (e: unknown) {
+  fail(e instanceof Error ? e.message : String(e));
+}
 
 console.log('fsx-backup sandbox: everything below runs on this machine; nothing talks to AWS.\n');
 const sb = await startSandbox({ fleet: args.fleet, start });
 try {
-  console.log(`  FSx emulator    ${sb.fsx.endpoint}   ${args.fleet}: ${fleet.fileSystems.length} file systems, ${fleet.volumes.length} ONTAP volumes`);
-  console.log(`  DynamoDB Local  ${sb.dynamo.endpoint}   tables ${sb.config.policiesTable}, ${sb.config.runsTable}`);
-  console.log(`  Workflow        ${relative(projectRoot, sb.runner.definitionPath)} in aws-local-stepfunctions, real handlers\n`);
+  console.log(`  FSx emulator        ${sb.fsx.endpoint}  ${args.fleet}: ${fleet.fileSystems.length} file systems, ${fleet.volumes.length} ONTAP volumes`);
+  console.log(`  DynamoDB Local      ${sb.dynamo.endpoint}  tables ${sb.config.policiesTable}, ${sb.config.runsTable}`);
+  console.log(`  Scheduler emulator  ${sb.scheduler.endpoint}  schedule group ${sb.scheduling.target.groupName}`);
+  console.log(`  Workflow            ${relative(projectRoot, sb.runner.definitionPath)} in aws-local-stepfunctions, real handlers`);
+  console.log(`  Clock               simulated, starting ${utc(start)}\n`);
 
-  console.log(`Policies from ${args.policies}/ (written to the policies table):`);
-  const due: { at: Date; policyId: string }[] = [];
-  for (const { file, policy } of policyFiles) {
-    await sb.putPolicy(policy);
-    const parsed = parsePolicy(policy);
-    const name = String(policy.policyId ?? relative(projectRoot, file));
-    if (!parsed.ok) {
-      console.log(`  ${name.padEnd(16)} INVALID: ${parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
-      continue;
-    }
-    const p = parsed.policy;
-    const selector = [p.targets.ids.length ? `ids ${p.targets.ids.join(',')}` : '', Object.keys(p.targets.tags).length ? `tags ${Object.entries(p.targets.tags).map(([k, v]) => `${k}=${v}`).join(',')}` : '']
-      .filter(Boolean)
-      .join(' + ');
-    console.log(`  ${p.policyId.padEnd(16)} ${p.enabled ? '' : '(disabled) '}${p.schedule.expression} ${p.schedule.timezone}  ${selector}`);
-    if (!p.enabled) continue;
-    for (const at of fireTimesBetween(p.schedule.expression, p.schedule.timezone, new Date(start.getTime() - 1), end)) due.push({ at, policyId: p.policyId });
+  console.log(`1. The policies of ${args.policies}/ are written to the policies table.`);
+  for (const { policy } of policyFiles) await sb.putPolicy(policy);
+  await sb.syncSchedules();
+
+  console.log(`2. The table's stream runs the schedule sync, which keeps one schedule per policy and writes its status back:\n`);
+  const policies = await Promise.all(policyFiles.map(({ policy }) => sb.scheduling.policies.getPolicyItem(String(policy.policyId))));
+  const zones = new Map<string, string>();
+  console.log(
+    renderTable(
+      ['POLICY', 'SCHEDULE', 'TIME ZONE', 'STATUS', 'NEXT RUN (LOCAL)', 'NEXT RUN (UTC)'],
+      policies.map((item) => {
+        const status = item?.scheduleStatus as ScheduleStatus | undefined;
+        const schedule = item?.schedule as { expression?: string; timezone?: string } | undefined;
+        zones.set(String(item?.policyId), schedule?.timezone ?? 'UTC');
+        const next = status?.nextFireTimes?.[0];
+        return [String(item?.policyId), schedule?.expression, schedule?.timezone ?? 'UTC', status ? `${status.state}${status.reason ? `: ${status.reason}` : ''}` : '(not synced)', next?.local ?? '', next?.utc ?? ''];
+      }),
+    ),
+  );
+
+  console.log(`\n3. ${days} simulated day${days === 1 ? '' : 's'} pass unattended (${utc(start)} → ${utc(end)}): schedules fire, runs back up the fleet.\n`);
+  const perDay = new Map<string, Record<string, number>>();
+  const outcomes = await sb.runUnattended(end, {
+    onRunFinished: ({ scheduledTime, outcome }) => {
+      const day = scheduledTime.slice(0, 10);
+      const status = (outcome.output as { status?: string } | undefined)?.status ?? 'ERROR';
+      const counts = perDay.get(day) ?? {};
+      counts[status] = (counts[status] ?? 0) + 1;
+      perDay.set(day, counts);
+    },
+  });
+  for (const [day, counts] of [...perDay].sort()) {
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    console.log(`  ${day}  ${String(total).padStart(3)} runs  ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}`);
   }
-  due.sort((a, b) => a.at.getTime() - b.at.getTime() || a.policyId.localeCompare(b.policyId));
-
-  console.log(`\nSimulating ${hhmm(start)} → ${hhmm(end)}: ${due.length} scheduled slots.`);
-  const executions = await runSlots(sb, due);
 
   const runs: RunItem[] = [];
-  for (const { policyId, slot } of executions) {
-    const run = await sb.runner.deps.runs.getRun(policyId, slot);
-    if (run) runs.push(run);
+  for (const { file, policy } of policyFiles) {
+    void file;
+    runs.push(...(await sb.runner.deps.runs.listRuns(String(policy.policyId), 1000)).reverse());
   }
-  printHistory(runs, await Promise.all(runs.map((r) => sb.runner.deps.runs.allTargets(r.policyId, r.scheduledTime))));
+  runs.sort((a, b) => a.scheduledTime.localeCompare(b.scheduledTime) || a.policyId.localeCompare(b.policyId));
+  await printHistory(runs, zones);
 
   const backups = sb.fsx.backups().filter((b) => b.Type === 'USER_INITIATED');
-  console.log(`\nThe FSx emulator now holds ${backups.length} backups made by these runs (${backups.filter((b) => b.Lifecycle === 'AVAILABLE').length} AVAILABLE).`);
-  console.log(`${hours} simulated hours took ${((Date.now() - realStart) / 1000).toFixed(1)} s of real time.\n`);
+  console.log(`\nThe FSx emulator now holds ${backups.length} backups made by ${outcomes.length} runs (${backups.filter((b) => b.Lifecycle === 'AVAILABLE').length} AVAILABLE), one per target per slot.`);
+  console.log(`${days} simulated day${days === 1 ? '' : 's'} took ${((Date.now() - realStart) / 1000).toFixed(1)} s of real time.\n`);
   console.log(`Look further:
-  npm start -- --hours 72              a longer span (or --start, --fleet, --policies)
+  npm start -- --days 14               a longer span (or --start, --fleet, --policies; --help)
   examples/policies/*.yaml             the policies above; docs/policy.md explains every field
   examples/fleets/demo.yaml            the simulated FSx fleet; docs/fsx-emulator.md
-  docs/architecture.md                 how a run works, the runs table, and where to look in the AWS console
-  npm test                             the behaviour, proven against the emulator and DynamoDB Local`);
+  docs/architecture.md                 how a run works, the runs table, where to look in the AWS console
+  docs/schedules.md                    how schedules fire, daylight saving included
+  npm test                             the behaviour, proven against the emulators and DynamoDB Local`);
 } finally {
   await sb.stop();
 }
 
-/** Starts each slot's execution when the simulated clock reaches it; runs overlap as they would on AWS. */
-async function runSlots(sandbox: Sandbox, slots: { at: Date; policyId: string }[]) {
-  const { clock } = sandbox;
-  const started: Promise<{ policyId: string; slot: string }>[] = [];
-  clock.enter();
-  for (const { at, policyId } of slots) {
-    await clock.sleep(at.getTime() - clock.now().getTime());
-    const slot = at.toISOString().replace('.000Z', 'Z');
-    console.log(`  ${hhmm(clock.now())}  ${policyId.padEnd(16)} run started`);
-    started.push(
-      sandbox.runner.execute({ policyId, scheduledTime: slot, trigger: 'schedule' }).then((outcome) => {
-        const summary = (outcome.output ?? {}) as { status?: string; counts?: Record<string, number> };
-        const counts = summary.counts ? Object.entries(summary.counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ') : '';
-        console.log(`  ${hhmm(clock.now())}  ${policyId.padEnd(16)} run of ${hhmm(slot)} ended ${summary.status ?? outcome.error?.name}${counts ? ` (${counts})` : ''}`);
-        return { policyId, slot };
-      }),
-    );
-  }
-  clock.leave();
-  return Promise.all(started);
-}
+async function printHistory(runs: RunItem[], zones: Map<string, string>) {
+  // Policies that run more than daily are summarized: their successful runs are counted, not listed.
+  const perPolicy = new Map<string, RunItem[]>();
+  for (const r of runs) perPolicy.set(r.policyId, [...(perPolicy.get(r.policyId) ?? []), r]);
+  const frequent = new Set([...perPolicy].filter(([, rs]) => rs.length > days * 1.5).map(([id]) => id));
+  const shown = runs.filter((r) => !frequent.has(r.policyId) || r.status !== 'SUCCEEDED');
 
-function printHistory(runs: RunItem[], targetsByRun: TargetItem[][]) {
-  console.log('\nRun history (one item per run in the runs table):\n');
+  console.log('\nRun history (the runs table: one item per run):\n');
   console.log(
     renderTable(
-      ['POLICY', 'SLOT', 'STATUS', 'TARGETS', 'OK', 'FAILED', 'TIMED OUT', 'SKIPPED', 'START LAG', 'DURATION', 'REASON'],
-      runs.map((r) => [
+      ['POLICY', 'SLOT (LOCAL)', 'SLOT (UTC)', 'STATUS', 'TARGETS', 'OK', 'FAILED', 'TIMED OUT', 'SKIPPED', 'START LAG', 'DURATION', 'REASON'],
+      shown.map((r) => [
         r.policyId,
-        hhmm(r.scheduledTime),
+        formatLocal(new Date(r.scheduledTime), zones.get(r.policyId) ?? 'UTC'),
+        utc(r.scheduledTime),
         r.status,
         r.targetCount ?? 0,
         r.counts?.SUCCEEDED ?? 0,
@@ -135,19 +156,28 @@ function printHistory(runs: RunItem[], targetsByRun: TargetItem[][]) {
         r.counts?.SKIPPED ?? 0,
         formatDuration(r.startLagSeconds),
         formatDuration(r.durationSeconds),
-        r.reason ?? '',
+        truncate(r.reason ?? '', 110),
       ]),
     ),
   );
-  // Every target of each policy's latest run, and of every run that did not fully succeed.
-  const latest = new Map(runs.map((r, i) => [r.policyId, i]));
+  for (const id of frequent) {
+    const rs = perPolicy.get(id) ?? [];
+    console.log(`  (${id}: ${rs.length} runs, of which the ${rs.filter((r) => r.status === 'SUCCEEDED').length} SUCCEEDED ones are not listed)`);
+  }
+
+  console.log("\nTargets of each policy's latest run (the runs table: one item per target of a run):\n");
   const rows: (string | number | undefined)[][] = [];
-  runs.forEach((r, i) => {
-    if (latest.get(r.policyId) !== i && r.status === 'SUCCEEDED') return;
-    for (const t of targetsByRun[i] ?? []) {
-      rows.push([r.policyId, hhmm(r.scheduledTime), t.targetId, `${t.fileSystemType}${t.resourceType === 'VOLUME' ? ' volume' : ''}`, t.status, t.backupId ?? '', formatDuration(t.durationSeconds), t.reason ?? '']);
+  for (const [policyId, rs] of perPolicy) {
+    const latest = rs[rs.length - 1];
+    if (!latest) continue;
+    const targets: TargetItem[] = await sb.runner.deps.runs.allTargets(policyId, latest.scheduledTime);
+    for (const t of targets) {
+      rows.push([policyId, utc(latest.scheduledTime), t.targetId, `${t.fileSystemType}${t.resourceType === 'VOLUME' ? ' volume' : ''}`, t.status, t.backupId ?? '', formatDuration(t.durationSeconds), truncate(t.reason ?? '', 100)]);
     }
-  });
-  console.log('\nTargets (one item per target of a run; latest run of each policy, and every run that did not fully succeed):\n');
-  console.log(renderTable(['POLICY', 'SLOT', 'TARGET', 'TYPE', 'STATUS', 'BACKUP', 'DURATION', 'REASON'], rows));
+  }
+  console.log(renderTable(['POLICY', 'SLOT (UTC)', 'TARGET', 'TYPE', 'STATUS', 'BACKUP', 'DURATION', 'REASON'], rows));
+}
+
+function truncate(s: string, n: number) {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import type { SchedulingDeps } from '../shared/deps.js';
 import { parsePolicy } from '../shared/domain/policy.js';
-import { nextFireTimes } from '../shared/domain/schedule.js';
+import { formatLocal, nextFireTimes } from '../shared/domain/schedule.js';
 import { desiredSchedule, scheduleDrift, type ScheduleSpec } from '../shared/domain/schedule-spec.js';
 import { errorMessage, errorName } from '../shared/errors.js';
 import type { ScheduleStatus } from '../shared/store/policies.js';
@@ -164,18 +164,4 @@ export async function syncPolicySchedule(policyId: string, deps: Omit<Scheduling
       return (await scheduler.send(new UpdateScheduleCommand(s))).ScheduleArn;
     }
   }
-}
-
-/** "2026-12-05 02:00 CET": the local wall-clock time an operator expects to read. */
-export function formatLocal(t: Date, timeZone: string): string {
-  const parts = (locale: string) =>
-    Object.fromEntries(
-      new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' })
-        .formatToParts(t)
-        .map((p) => [p.type, p.value]),
-    );
-  const p = parts('en-GB');
-  // Each locale knows the abbreviations of its own region (CET in en-GB, EST in en-US).
-  const zone = p.timeZoneName?.startsWith('GMT') && p.timeZoneName !== 'GMT' ? (parts('en-US').timeZoneName ?? p.timeZoneName) : p.timeZoneName;
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${zone}`;
 }

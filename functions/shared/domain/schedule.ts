@@ -312,3 +312,17 @@ function checkCount(name: string, value: number): void {
 function checkDate(name: string, value: Date): void {
   if (Number.isNaN(value.getTime())) throw new RangeError(`${name} is not a valid date`);
 }
+
+/** "2026-12-05 02:00 CET": the local wall-clock time an operator expects to read. */
+export function formatLocal(t: Date, timeZone: string): string {
+  const parts = (locale: string) =>
+    Object.fromEntries(
+      new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' })
+        .formatToParts(t)
+        .map((p) => [p.type, p.value]),
+    );
+  const p = parts('en-GB');
+  // Each locale knows the abbreviations of its own region (CET in en-GB, EST in en-US).
+  const zone = p.timeZoneName?.startsWith('GMT') && p.timeZoneName !== 'GMT' ? (parts('en-US').timeZoneName ?? p.timeZoneName) : p.timeZoneName;
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${zone}`;
+}
