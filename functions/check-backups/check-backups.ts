@@ -61,7 +61,10 @@ export async function checkBackups(input: LoopInput, deps: Pick<Deps, 'runs' | '
       });
     } else {
       inFlight++;
-      if (backup.Lifecycle !== t.lifecycle || backup.ProgressPercent !== t.progressPercent) {
+      // Record lifecycle changes and progress in steps of 10 points: enough to follow a backup,
+      // without one write per target per poll for backups that run for hours.
+      const step = (p: number | undefined) => Math.floor((p ?? 0) / 10);
+      if (backup.Lifecycle !== t.lifecycle || step(backup.ProgressPercent) !== step(t.progressPercent)) {
         await move({ lifecycle: backup.Lifecycle, progressPercent: backup.ProgressPercent });
       }
     }

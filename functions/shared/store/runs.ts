@@ -207,7 +207,25 @@ export class RunStore {
       targets.push(...((out.Items ?? []) as TargetItem[]));
       key = out.LastEvaluatedKey;
     } while (key && evaluated < limit);
+    // DynamoDB hands back a key when a page ends exactly at the limit even if nothing follows;
+    // one cheap look ahead saves the workflow an invocation that would read nothing.
+    if (key && !(await this.hasMore(policyId, scheduledTime, key))) key = undefined;
     return { targets, cursor: key };
+  }
+
+  private async hasMore(policyId: string, scheduledTime: string, after: Cursor): Promise<boolean> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': targetsPartition(policyId, scheduledTime) },
+        ProjectionExpression: 'pk',
+        ConsistentRead: true,
+        Limit: 1,
+        ExclusiveStartKey: after,
+      }),
+    );
+    return (out.Count ?? 0) > 0;
   }
 
   async allTargets(policyId: string, scheduledTime: string): Promise<TargetItem[]> {
