@@ -9,10 +9,13 @@ import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { nextFireTimes } from '../../functions/shared/domain/schedule.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
+/** The stage packaged, which names the stack's resources. */
+const STAGE = 'test';
 /** Zipped size above which a bundle has probably pulled in far more than its handler needs. */
 const MAX_ZIP_BYTES = 3 * 1024 * 1024;
 const MANAGED_POLICIES = [
@@ -30,13 +33,17 @@ interface Statement {
   Effect: 'Allow' | 'Deny';
   Action: string | string[];
   Resource: unknown;
+  Condition?: unknown;
 }
 interface RoleProperties {
+  AssumeRolePolicyDocument?: { Statement: unknown[] };
   ManagedPolicyArns?: string[];
   Policies?: { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[];
 }
 
-const serverless = parseYaml(read('serverless.yml')) as { functions: Record<string, { handler: string; role: string }> };
+const serverless = parseYaml(read('serverless.yml')) as {
+  functions: Record<string, { handler: string; role: string; events?: Record<string, unknown>[] }>;
+};
 const functionKeys = Object.keys(serverless.functions);
 /** The logical id serverless gives a function's AWS::Lambda::Function resource. */
 const lambdaLogicalId = (fn: string) => `${fn.charAt(0).toUpperCase()}${fn.slice(1)}LambdaFunction`;
@@ -50,6 +57,15 @@ const resource = (logicalId: string): Resource => {
   if (!r) throw new Error(`the template has no resource ${logicalId}`);
   return r;
 };
+const resourcesOfType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+/** A function's environment variables as packaged (provider-wide and its own). */
+const environmentOf = (fn: string) =>
+  ((resource(lambdaLogicalId(fn)).Properties['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
+/** The event source mappings that invoke a function. */
+const eventSourceMappingsOf = (fn: string) =>
+  resourcesOfType('AWS::Lambda::EventSourceMapping')
+    .map(([, r]) => r.Properties)
+    .filter((p) => JSON.stringify(p['FunctionName']) === JSON.stringify({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] }));
 
 beforeAll(async () => {
   packageDir = mkdtempSync(join(tmpdir(), 'fsx-backup-package-'));
@@ -70,7 +86,7 @@ beforeAll(async () => {
   delete env.AWS_PROFILE;
   delete env.AWS_SESSION_TOKEN;
   const started = performance.now();
-  await promisify(execFile)(join(root, 'node_modules/.bin/osls'), ['package', '--stage', 'test', '--package', packageDir], {
+  await promisify(execFile)(join(root, 'node_modules/.bin/osls'), ['package', '--stage', STAGE, '--package', packageDir], {
     cwd: root,
     env,
     timeout: 170_000,
@@ -88,16 +104,20 @@ afterAll(() => {
 // --- CloudFormation intrinsics, resolved far enough to compare -------------------------------
 
 const arnPlaceholder = (logicalId: string) => `<arn of ${logicalId}>`;
+/** `Fn::GetAtt [logicalId, attribute]` as a placeholder; Arn is spelt as arnPlaceholder. */
+const attributePlaceholder = (logicalId: string, attribute: string) => (attribute === 'Arn' ? arnPlaceholder(logicalId) : `<${attribute} of ${logicalId}>`);
+/** `Ref` as a placeholder: pseudo parameters as `<AWS::Region>`, resources as `<ref of LogicalId>`. */
+const refPlaceholder = (name: string) => (name.startsWith('AWS::') ? `<${name}>` : `<ref of ${name}>`);
 
-/** Resolves the intrinsics a packaged DefinitionString uses into a string, ARNs as placeholders. */
+/** Resolves the intrinsics of a packaged DefinitionString or IAM Resource into a string, with placeholders. */
 function resolveToString(value: unknown): string {
   if (typeof value === 'string') return value;
   const v = value as Record<string, unknown>;
   if ('Fn::GetAtt' in v) {
     const [logicalId, attribute] = v['Fn::GetAtt'] as [string, string];
-    expect(attribute).toBe('Arn');
-    return arnPlaceholder(logicalId);
+    return attributePlaceholder(logicalId, attribute);
   }
+  if ('Ref' in v) return refPlaceholder(v['Ref'] as string);
   if ('Fn::Join' in v) {
     const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
     return parts.map(resolveToString).join(separator);
@@ -106,11 +126,12 @@ function resolveToString(value: unknown): string {
     const sub = v['Fn::Sub'];
     const [text, variables] = (typeof sub === 'string' ? [sub, {}] : sub) as [string, Record<string, unknown>];
     return text.replace(/\$\{([^}!]+)\}/g, (whole, name: string) => {
-      if (!(name in variables)) throw new Error(`unresolvable ${whole} in the state machine definition`);
-      return resolveToString(variables[name]);
+      if (name in variables) return resolveToString(variables[name]);
+      if (name.startsWith('AWS::')) return refPlaceholder(name);
+      throw new Error(`unresolvable ${whole} in ${text}`);
     });
   }
-  throw new Error(`unexpected intrinsic in the state machine definition: ${JSON.stringify(value)}`);
+  throw new Error(`unexpected intrinsic: ${JSON.stringify(value)}`);
 }
 
 /** The ASL file with each task's `Fn::GetAtt [fn, Arn]` replaced by the same placeholder. */
@@ -125,7 +146,7 @@ function aslFileWithPlaceholders(): Record<string, unknown> {
   }) as Record<string, unknown>;
 }
 
-/** `Resource` of an IAM statement, as a comparable key: "*" or "<arn of LogicalId>". */
+/** `Resource` of an IAM statement, as comparable keys: "*", "<arn of LogicalId>", "arn:<AWS::Partition>:...". */
 function resourceKeys(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(resourceKeys);
   if (typeof value === 'string') return [value];
@@ -166,6 +187,33 @@ interface Scan {
   storeMethods: string[];
 }
 
+/**
+ * The schedules of this stack's group, as the scheduling functions' IAM must name them: the code
+ * sends every schedule command with `GroupName` = SCHEDULE_GROUP, the group's name (see the
+ * environment check), and Ref of an AWS::Scheduler::ScheduleGroup is that name.
+ */
+const groupSchedules = 'arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<ref of ScheduleGroup>/*';
+/** Scheduler actions with no resource type: allowed on '*' or not at all. */
+const schedulerActionsWithoutResource = new Set(['ListSchedules']);
+/** Read by the Lambda event source mapping with the function's role, for a DynamoDB stream event. */
+const dynamodbStreamActions = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
+
+/** What a function's role must allow for one action. */
+interface Need {
+  /** Resource keys (see resourceKeys), exactly; undefined where this test cannot tell them (FSx). */
+  resources?: Set<string>;
+  /** The Condition every statement allowing the action must carry. */
+  condition?: unknown;
+}
+type Needs = Map<string, Need>;
+
+function addNeed(needs: Needs, action: string, resources?: string[], condition?: unknown): void {
+  const need = needs.get(action) ?? {};
+  if (resources) need.resources = new Set([...(need.resources ?? []), ...resources]);
+  if (condition !== undefined) need.condition = condition;
+  needs.set(action, need);
+}
+
 function iamActions(use: CommandUse): string[] {
   const name = use.command.replace(/Command$/, '');
   switch (use.module) {
@@ -179,8 +227,49 @@ function iamActions(use: CommandUse): string[] {
       if (!action) throw new Error(`no IAM action known for ${use.command}; add it to this test`);
       return [`dynamodb:${action}`];
     }
-    default:
-      throw new Error(`no IAM mapping for ${use.module}.${use.command}; add it to this test`);
+    case '@aws-sdk/client-scheduler':
+      if (!['GetSchedule', 'CreateSchedule', 'UpdateSchedule', 'DeleteSchedule', 'ListSchedules'].includes(name)) break;
+      // Create and Update require Target.RoleArn, the role Scheduler assumes: passing it is iam:PassRole.
+      return name === 'CreateSchedule' || name === 'UpdateSchedule' ? [`scheduler:${name}`, 'iam:PassRole'] : [`scheduler:${name}`];
+  }
+  throw new Error(`no IAM mapping for ${use.module}.${use.command}; add it to this test`);
+}
+
+/**
+ * The resources (and condition) one action sent by a function's code needs. DynamoDB: the table
+ * of the store that sends it; Scheduler: the schedules of this stack's group; iam:PassRole: the
+ * role the code passes (SCHEDULER_ROLE_ARN), and to Scheduler only.
+ */
+function codeNeed(fn: string, action: string, use: CommandUse): { resources?: string[]; condition?: unknown } {
+  const [service, name] = action.split(':') as [string, string];
+  if (service === 'dynamodb') {
+    if (!use.store) throw new Error(`${fn} sends ${use.command} outside functions/shared/store, where its table cannot be told`);
+    return { resources: [arnPlaceholder(tableOfStore[use.store] as string)] };
+  }
+  if (service === 'scheduler') return { resources: [schedulerActionsWithoutResource.has(name) ? '*' : groupSchedules] };
+  if (action === 'iam:PassRole') {
+    const roleArn = environmentOf(fn)['SCHEDULER_ROLE_ARN'];
+    if (roleArn === undefined) throw new Error(`${fn} passes a role to Scheduler but has no SCHEDULER_ROLE_ARN`);
+    return { resources: resourceKeys(roleArn), condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } };
+  }
+  return {};
+}
+
+/**
+ * What a function's events make its role need, from the packaged event source mappings (checked
+ * against the events in serverless.yml): a DynamoDB stream is read with the function's role.
+ */
+function eventNeeds(fn: string, needs: Needs): void {
+  const mappings = eventSourceMappingsOf(fn);
+  const streamEvents = (serverless.functions[fn]?.events ?? []).filter((e) => 'stream' in e);
+  expect(mappings, `${fn}: event source mappings against its stream events`).toHaveLength(streamEvents.length);
+  for (const mapping of mappings) {
+    const source = mapping['EventSourceArn'] as { 'Fn::GetAtt'?: [string, string] };
+    const [table, attribute] = source['Fn::GetAtt'] ?? [];
+    if (!table || attribute !== 'StreamArn' || resource(table).Type !== 'AWS::DynamoDB::Table') {
+      throw new Error(`${fn}: no IAM mapping for the event source ${JSON.stringify(source)}; add it to this test`);
+    }
+    for (const action of dynamodbStreamActions) addNeed(needs, action, resourceKeys(source));
   }
 }
 
@@ -189,7 +278,7 @@ function iamActions(use: CommandUse): string[] {
  * called) anywhere in a function's own modules, and which store methods those modules call. A
  * store module counts only through the methods called, so sharing RunStore grants nothing.
  */
-function analyseFunctions(): Map<string, { actions: Set<string>; dynamodbResources: Map<string, Set<string>> }> {
+function analyseFunctions(): Map<string, Needs> {
   const { config } = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile);
   const options = ts.parseJsonConfigFileContent(config, ts.sys, root).options;
   const handlers = functionKeys.map((fn) => join(root, handlerFile(fn)));
@@ -252,7 +341,7 @@ function analyseFunctions(): Map<string, { actions: Set<string>; dynamodbResourc
     }
   }
 
-  const result = new Map<string, { actions: Set<string>; dynamodbResources: Map<string, Set<string>> }>();
+  const result = new Map<string, Needs>();
   for (const fn of functionKeys) {
     // The function's own modules: relative value imports, followed from its handler.
     const files = new Set<string>();
@@ -291,18 +380,15 @@ function analyseFunctions(): Map<string, { actions: Set<string>; dynamodbResourc
       pending.push(...scan.storeMethods);
     }
 
-    const actions = new Set<string>();
-    const dynamodbResources = new Map<string, Set<string>>();
+    const needs: Needs = new Map();
     for (const use of commands) {
       for (const action of iamActions(use)) {
-        actions.add(action);
-        if (!action.startsWith('dynamodb:')) continue;
-        if (!use.store) throw new Error(`${fn} sends ${use.command} outside functions/shared/store, where its table cannot be told`);
-        const table = arnPlaceholder(tableOfStore[use.store] as string);
-        dynamodbResources.set(action, new Set([...(dynamodbResources.get(action) ?? []), table]));
+        const need = codeNeed(fn, action, use);
+        addNeed(needs, action, need.resources, need.condition);
       }
     }
-    result.set(fn, { actions, dynamodbResources });
+    eventNeeds(fn, needs);
+    result.set(fn, needs);
   }
   return result;
 }
@@ -311,16 +397,19 @@ function allowedByRole(roleLogicalId: string) {
   const role = resource(roleLogicalId).Properties as RoleProperties;
   const actions = new Set<string>();
   const resourcesOf = new Map<string, Set<string>>();
+  /** Per action, the Condition of each statement allowing it (undefined for none). */
+  const conditionsOf = new Map<string, unknown[]>();
   for (const policy of role.Policies ?? []) {
     for (const statement of policy.PolicyDocument.Statement) {
       expect(statement.Effect).toBe('Allow');
       for (const action of [statement.Action].flat()) {
         actions.add(action);
         resourcesOf.set(action, new Set([...(resourcesOf.get(action) ?? []), ...resourceKeys(statement.Resource)]));
+        conditionsOf.set(action, [...(conditionsOf.get(action) ?? []), statement.Condition]);
       }
     }
   }
-  return { managed: role.ManagedPolicyArns ?? [], actions, resourcesOf };
+  return { managed: role.ManagedPolicyArns ?? [], actions, resourcesOf, conditionsOf };
 }
 
 // --- Zip archives --------------------------------------------------------------------------------
@@ -419,17 +508,141 @@ describe('osls package', () => {
     it.each(functionKeys)('allows %s exactly the actions its code calls, beside the managed logs and X-Ray policies', (fn) => {
       const allowed = allowedByRole(serverless.functions[fn]?.role as string);
       expect(allowed.managed.sort()).toEqual([...MANAGED_POLICIES].sort());
-      expect([...allowed.actions].sort()).toEqual([...(needed.get(fn)?.actions ?? [])].sort());
+      expect([...allowed.actions].sort()).toEqual([...(needed.get(fn)?.keys() ?? [])].sort());
     });
 
-    it.each(functionKeys)('scopes the DynamoDB actions of %s to the tables its store methods use', (fn) => {
+    it.each(functionKeys)('scopes the DynamoDB, Scheduler and PassRole actions of %s to exactly the tables, streams, schedules and role it uses', (fn) => {
       const allowed = allowedByRole(serverless.functions[fn]?.role as string);
-      const expected = needed.get(fn)?.dynamodbResources ?? new Map<string, Set<string>>();
-      for (const [action, granted] of allowed.resourcesOf) {
-        if (!action.startsWith('dynamodb:')) continue;
-        expect(granted, `${fn}: ${action} on '*'`).not.toContain('*');
-        expect([...granted].sort(), `${fn}: ${action}`).toEqual([...(expected.get(action) ?? [])].sort());
+      for (const [action, need] of needed.get(fn) ?? []) {
+        if (need.resources) {
+          const granted = allowed.resourcesOf.get(action) ?? new Set<string>();
+          if (!need.resources.has('*')) expect(granted, `${fn}: ${action} on '*'`).not.toContain('*');
+          expect([...granted].sort(), `${fn}: ${action}`).toEqual([...need.resources].sort());
+        }
+        if (need.condition !== undefined) {
+          for (const condition of allowed.conditionsOf.get(action) ?? []) expect(condition, `${fn}: ${action} condition`).toEqual(need.condition);
+        }
       }
+    });
+
+    it('derives stream, Scheduler and PassRole needs for the scheduling functions, and none they lack the calls for', () => {
+      // Guards the derivation itself: were it to miss these, the checks above would pass vacuously.
+      const sync = needed.get('syncSchedules');
+      const reconcile = needed.get('reconcileSchedules');
+      expect(sync?.get('dynamodb:GetRecords')?.resources).toEqual(new Set(['<StreamArn of PoliciesTable>']));
+      expect(sync?.get('scheduler:UpdateSchedule')?.resources).toEqual(new Set([groupSchedules]));
+      expect(sync?.get('iam:PassRole')?.resources).toEqual(new Set([arnPlaceholder('SchedulerRole')]));
+      expect(sync?.has('scheduler:ListSchedules')).toBe(false);
+      expect(sync?.has('dynamodb:Scan')).toBe(false);
+      expect(reconcile?.get('scheduler:ListSchedules')?.resources).toEqual(new Set(['*']));
+      expect(reconcile?.get('dynamodb:Scan')?.resources).toEqual(new Set([arnPlaceholder('PoliciesTable')]));
+      expect(reconcile?.has('dynamodb:GetRecords')).toBe(false);
+      for (const fn of ['startRun', 'startBackups', 'checkBackups', 'finishRun']) expect([...(needed.get(fn)?.keys() ?? [])].some((a) => a.startsWith('scheduler:') || a === 'iam:PassRole'), fn).toBe(false);
+    });
+  });
+
+  describe('schedules', () => {
+    /** The functions that keep the policies' schedules, and read scheduling-config.ts's environment. */
+    const schedulingFunctions = ['syncSchedules', 'reconcileSchedules'];
+    /** Trust for a role EventBridge Scheduler assumes: that service, on behalf of this account only. */
+    const schedulerTrust = {
+      Effect: 'Allow',
+      Principal: { Service: 'scheduler.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    };
+    const reconcileSchedule = () => {
+      const target = { 'Fn::GetAtt': [lambdaLogicalId('reconcileSchedules'), 'Arn'] };
+      const schedules = resourcesOfType('AWS::Scheduler::Schedule')
+        .map(([, r]) => r.Properties)
+        .filter((p) => JSON.stringify((p['Target'] as { Arn?: unknown } | undefined)?.Arn) === JSON.stringify(target));
+      expect(schedules).toHaveLength(1);
+      return schedules[0] as Record<string, unknown>;
+    };
+
+    it('names the schedule group fsx-backup-<stage>', () => {
+      const group = resource('ScheduleGroup');
+      expect(group.Type).toBe('AWS::Scheduler::ScheduleGroup');
+      expect(group.Properties['Name']).toBe(`fsx-backup-${STAGE}`);
+    });
+
+    it('feeds syncSchedules the policies table stream, reporting failed items, bisecting failing batches and retrying a bounded number of times', () => {
+      const mappings = eventSourceMappingsOf('syncSchedules');
+      expect(mappings).toHaveLength(1);
+      const mapping = mappings[0] as Record<string, unknown>;
+      expect(mapping).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': ['PoliciesTable', 'StreamArn'] },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+      });
+      expect(mapping['Enabled']).not.toBe(false);
+      // -1 (the default when unset) retries until the record expires, blocking the shard for a day.
+      const retries = mapping['MaximumRetryAttempts'];
+      expect(typeof retries).toBe('number');
+      expect(retries).toBeGreaterThanOrEqual(0);
+      expect(retries).toBeLessThanOrEqual(10_000);
+    });
+
+    it('runs reconcileSchedules once a day from its own enabled schedule, kept out of the group the reconcile prunes', () => {
+      const schedule = reconcileSchedule();
+      expect(schedule['State']).toBe('ENABLED');
+      const times = nextFireTimes(schedule['ScheduleExpression'] as string, (schedule['ScheduleExpressionTimezone'] as string | undefined) ?? 'UTC', new Date('2026-01-01T00:00:00Z'), 400);
+      expect(times).toHaveLength(400);
+      for (let i = 1; i < times.length; i++) {
+        const gapHours = ((times[i] as Date).getTime() - (times[i - 1] as Date).getTime()) / 3_600_000;
+        expect(gapHours, `after ${times[i - 1]?.toISOString()}`).toBeGreaterThanOrEqual(23);
+        expect(gapHours, `after ${times[i - 1]?.toISOString()}`).toBeLessThanOrEqual(25);
+      }
+      // The reconcile deletes every schedule of the group that no policy names, so its own must live elsewhere.
+      expect(schedule['GroupName']).not.toEqual({ Ref: 'ScheduleGroup' });
+      expect(schedule['GroupName']).not.toBe(resource('ScheduleGroup').Properties['Name']);
+    });
+
+    it('has the reconcile schedule invoke reconcileSchedules under a role only Scheduler of this account assumes, allowed that one invoke and nothing else', () => {
+      const roleArn = (reconcileSchedule()['Target'] as { RoleArn: unknown }).RoleArn as { 'Fn::GetAtt'?: [string, string] };
+      const [roleId, attribute] = roleArn['Fn::GetAtt'] ?? [];
+      expect(attribute).toBe('Arn');
+      const role = resource(roleId as string);
+      expect(role.Type).toBe('AWS::IAM::Role');
+      expect((role.Properties as RoleProperties).AssumeRolePolicyDocument?.Statement).toEqual([schedulerTrust]);
+      const allowed = allowedByRole(roleId as string);
+      expect(allowed.managed).toEqual([]);
+      expect([...allowed.actions]).toEqual(['lambda:InvokeFunction']);
+      expect(allowed.resourcesOf.get('lambda:InvokeFunction')).toEqual(new Set([arnPlaceholder(lambdaLogicalId('reconcileSchedules'))]));
+    });
+
+    it('lets only EventBridge Scheduler, for this account, assume SchedulerRole', () => {
+      const role = resource('SchedulerRole');
+      expect(role.Type).toBe('AWS::IAM::Role');
+      expect((role.Properties as RoleProperties).AssumeRolePolicyDocument?.Statement).toEqual([schedulerTrust]);
+    });
+
+    it('allows SchedulerRole exactly to start the backup run state machine and to send to the schedule dead-letter queue', () => {
+      expect(resource('BackupRunStateMachine').Type).toBe('AWS::StepFunctions::StateMachine');
+      const allowed = allowedByRole('SchedulerRole');
+      expect(allowed.managed).toEqual([]);
+      expect([...allowed.actions].sort()).toEqual(['sqs:SendMessage', 'states:StartExecution']);
+      expect(allowed.resourcesOf.get('states:StartExecution')).toEqual(new Set(['<ref of BackupRunStateMachine>']));
+      expect(allowed.resourcesOf.get('sqs:SendMessage')).toEqual(new Set([arnPlaceholder('ScheduleDeadLetterQueue')]));
+      expect([...allowed.conditionsOf.values()].flat().filter((c) => c !== undefined)).toEqual([]);
+    });
+
+    it('encrypts the schedule dead-letter queue at rest', () => {
+      const queue = resource('ScheduleDeadLetterQueue');
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+      expect(queue.Properties['SqsManagedSseEnabled'] === true || queue.Properties['KmsMasterKeyId'] !== undefined).toBe(true);
+    });
+
+    it.each(schedulingFunctions)('gives %s the schedule group, the state machine, SchedulerRole and the dead-letter queue in its environment', (fn) => {
+      const env = environmentOf(fn);
+      expect(env).toMatchObject({
+        STATE_MACHINE_ARN: { Ref: 'BackupRunStateMachine' },
+        SCHEDULER_ROLE_ARN: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
+        SCHEDULE_DLQ_ARN: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] },
+        POLICIES_TABLE: { Ref: 'PoliciesTable' },
+      });
+      // The group by name or by Ref, which is its name: the IAM grants are scoped by Ref ScheduleGroup.
+      expect([resource('ScheduleGroup').Properties['Name'], { Ref: 'ScheduleGroup' }]).toContainEqual(env['SCHEDULE_GROUP']);
     });
   });
 
