@@ -12,6 +12,7 @@ export class VirtualClock implements Clock {
   private nowMs: number;
   private sleepers: Sleeper[] = [];
   private actors = 0;
+  private pacer?: NodeJS.Timeout;
 
   constructor(start: Date | string = '2026-12-04T00:00:00Z') {
     this.nowMs = new Date(start).getTime();
@@ -57,9 +58,26 @@ export class VirtualClock implements Clock {
     for (const s of due) s.resolve();
   }
 
+  /**
+   * Lets time flow with the wall clock, `speed` times faster (a sandbox someone is watching),
+   * instead of jumping whenever every actor sleeps.
+   */
+  pace(speed: number, tickMs = 100): void {
+    this.stopPacing();
+    this.pacer = setInterval(() => this.advance(speed * tickMs), tickMs);
+  }
+
+  stopPacing(): void {
+    if (this.pacer) clearInterval(this.pacer);
+    this.pacer = undefined;
+    this.maybeJump();
+  }
+
   private maybeJump(): void {
+    if (this.pacer) return;
     // Defer so that actors woken in the same tick register their next sleep first.
     setImmediate(() => {
+      if (this.pacer) return;
       if (this.sleepers.length === 0 || this.sleepers.length < this.actors) return;
       const earliest = Math.min(...this.sleepers.map((s) => s.wakeAt));
       if (earliest > this.nowMs) this.nowMs = earliest;

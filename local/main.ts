@@ -10,7 +10,7 @@ import type { RunItem, TargetItem } from '../functions/shared/store/runs.js';
 import { loadFleet } from './fsx/index.js';
 import { readPolicyFiles, startSandbox } from './sandbox.js';
 import { projectRoot } from './serverless-config.js';
-import { formatDuration, renderTable } from './table.js';
+import { formatDuration, renderTable } from '../cli/table.js';
 
 const usage = `Usage: npm start -- [--days N] [--start ISO-TIME] [--fleet FILE] [--policies DIR]
 

@@ -63,6 +63,8 @@ export interface RunnerOptions {
   /** Called before every task invocation: a test can make a handler "crash" here. */
   beforeTask?: (task: string, input: unknown) => void | Promise<void>;
   stateMachineKey?: string;
+  /** The deployed state machine's name, for execution ARNs (default fsx-backup-local-<key>). */
+  machineName?: string;
   /** Another ASL file to run instead of the deployed one (the benchmark's naive design). */
   definitionPath?: string;
   /**
@@ -92,7 +94,7 @@ export class WorkflowRunner {
   constructor(private readonly opts: RunnerOptions) {
     const cfg = readServerlessConfig();
     const key = opts.stateMachineKey ?? 'backupRun';
-    this.machineName = `fsx-backup-local-${key}`;
+    this.machineName = opts.machineName ?? `fsx-backup-local-${key}`;
     this.definitionPath = opts.definitionPath ?? stateMachineDefinitionPath(cfg, key);
     const asl = JSON.parse(readFileSync(this.definitionPath, 'utf8')) as { States: Record<string, Record<string, unknown>> };
     this.deps = buildDeps({ config: opts.config, clock: opts.clock, fsx: opts.fsx ?? localFsxClient(opts.fsxEndpoint), dynamodb: opts.dynamodb });

@@ -19,6 +19,7 @@ import { startFsxEmulator, type FleetInput, type FsxEmulator } from './fsx/index
 import { lambdaContext, WorkflowRunner, type ExecutionOutcome, type RunnerOptions } from './runner.js';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler/index.js';
 import { readServerlessConfig } from './serverless-config.js';
+import { startStepFunctionsEmulator, type StepFunctionsEmulator } from './sfn/index.js';
 import { StreamPoller } from './streams.js';
 
 export interface SandboxOptions {
@@ -41,6 +42,8 @@ export interface Sandbox {
   clock: VirtualClock;
   fsx: FsxEmulator;
   scheduler: SchedulerEmulator;
+  /** Step Functions API (StartExecution, DescribeExecution, ListExecutions) over the runner. */
+  stepFunctions: StepFunctionsEmulator;
   dynamo: LocalDynamo;
   runner: WorkflowRunner;
   config: Config;
@@ -58,7 +61,7 @@ export interface Sandbox {
    * Lets time pass unattended until `until`: stream records reach the sync, schedules fire into
    * the workflow; resolves when every run started in the span has ended.
    */
-  runUnattended(until: Date, events?: LiveEvents): Promise<ExecutionOutcome[]>;
+  runUnattended(until: Date, events?: LiveEvents, signal?: AbortSignal): Promise<ExecutionOutcome[]>;
   stop(): Promise<void>;
 }
 
@@ -83,15 +86,18 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     START_BATCH_SIZE: String(params.startBatchSize),
     CHECK_BATCH_SIZE: String(params.checkBatchSize),
   });
+  const stateMachineName = `${stackName}-backup-run`;
   const runner = new WorkflowRunner({
     clock,
     config,
+    machineName: stateMachineName,
     fsxEndpoint: fsx.endpoint,
     dynamodb: dynamo.client,
     fsx: opts.fsx?.(fsx.endpoint),
     beforeTask: opts.beforeTask,
   });
-  const stateMachineArn = `arn:aws:states:us-east-1:123456789012:stateMachine:${stackName}-backup-run`;
+  const stateMachineArn = `arn:aws:states:us-east-1:123456789012:stateMachine:${stateMachineName}`;
+  const stepFunctions = await startStepFunctionsEmulator({ runner, clock, stateMachineArn });
   const schedulerClient = new SchedulerClient({ endpoint: scheduler.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await schedulerClient.send(new CreateScheduleGroupCommand({ Name: stackName }));
   const scheduling = buildSchedulingDeps({
@@ -120,7 +126,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   );
   const db = DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } });
 
-  async function runUnattended(until: Date, events: LiveEvents = {}): Promise<ExecutionOutcome[]> {
+  async function runUnattended(until: Date, events: LiveEvents = {}, signal?: AbortSignal): Promise<ExecutionOutcome[]> {
     const started: Promise<ExecutionOutcome>[] = [];
     const deliver = () => {
       for (const invocation of scheduler.takeDue()) {
@@ -128,7 +134,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
         const input = JSON.parse(invocation.input) as { policyId: string; scheduledTime: string };
         events.onRunStarted?.({ ...input, at: clock.now() });
         started.push(
-          runner.execute(input).then((outcome) => {
+          stepFunctions.startExecution(invocation.input).done.then((outcome) => {
             events.onRunFinished?.({ ...input, at: clock.now(), outcome });
             return outcome;
           }),
@@ -141,7 +147,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
         await streams.drain();
         deliver();
         const now = clock.now().getTime();
-        if (now >= until.getTime()) break;
+        if (now >= until.getTime() || signal?.aborted) break;
         // Wake at the next fire time, and at least every five minutes to pick up policy changes.
         const next = Math.min(scheduler.nextFireTime()?.getTime() ?? Infinity, now + 5 * 60_000, until.getTime());
         await clock.sleep(Math.max(next - now, 1));
@@ -156,6 +162,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     clock,
     fsx,
     scheduler,
+    stepFunctions,
     dynamo,
     runner,
     config,
@@ -173,7 +180,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     reconcileSchedules: () => reconcileHandler({}, lambdaContext('reconcileSchedules', 600, clock)),
     runUnattended,
     stop: async () => {
-      await Promise.allSettled([fsx.close(), dynamo.stop(), scheduler.close()]);
+      clock.stopPacing();
+      await Promise.allSettled([fsx.close(), dynamo.stop(), scheduler.close(), stepFunctions.close()]);
     },
   };
 }

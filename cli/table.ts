@@ -1,4 +1,4 @@
-// Plain-text tables for terminals: columns padded to their widest cell, a rule under the header.
+// Plain-text tables for terminals (the CLI and npm start): columns padded to their widest cell.
 export function renderTable(headers: string[], rows: (string | number | undefined)[][]): string {
   const cells = rows.map((r) => headers.map((_, i) => String(r[i] ?? '')));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
