@@ -2,7 +2,9 @@
 // same runner, FSx emulator and DynamoDB Local as the sandbox, beside the naive design of the
 // public AWS sample (bench/naive.asl.json). Prints what each design costs in Step Functions
 // history, transitions, Lambda invocations, FSx and DynamoDB requests, payload and wall time,
-// and checks the budgets of docs/performance.md. Exits 1 when a budget fails.
+// and checks the budgets of docs/performance.md. Then the burst scenario (bench/burst.ts): N
+// policies firing in the same minute, their schedule sync and each run's start lag. Exits 1 when
+// a budget fails.
 import '../local/env.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -15,7 +17,8 @@ import { generateFleet } from '../local/fsx/index.js';
 import { localFsxClient, WorkflowRunner, type ExecutionOutcome } from '../local/runner.js';
 import { startSandbox, type Sandbox } from '../local/sandbox.js';
 import { readServerlessConfig, stateMachineDefinitionPath } from '../local/serverless-config.js';
-import { renderTable } from '../local/table.js';
+import { renderTable } from '../cli/table.js';
+import { benchBurst, burstVerdicts, printBurst, type BurstResult } from './burst.js';
 import { createNaiveHandlers } from './naive-handlers.js';
 
 const { values: args } = parseArgs({
@@ -26,6 +29,9 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '2' },
     'naive-max-seconds': { type: 'string', default: '300' },
     'no-naive': { type: 'boolean', default: false },
+    burst: { type: 'string', default: '500' },
+    'no-burst': { type: 'boolean', default: false },
+    'burst-only': { type: 'boolean', default: false },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -34,18 +40,33 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`Usage: npm run bench -- [--sizes 100,1000,10000] [--repeats 3] [--large-repeats 1]
                        [--duration MINUTES] [--naive-max-seconds 300] [--no-naive] [--json FILE]
+                       [--burst 500] [--no-burst] [--burst-only]
 
 Runs one policy (every target tagged bench=true, one slot) per fleet size through the backup-run
 state machine, and the naive design of bench/naive.asl.json on the same fleet. Sizes below 10,000
 run --repeats times (medians are shown), larger ones --large-repeats times. The naive design is
 not run at a size where it would take longer than --naive-max-seconds (predicted linearly from the
-smaller sizes); its numbers there are extrapolated and labelled so. Exits 1 if a budget fails.`);
+smaller sizes); its numbers there are extrapolated and labelled so.
+
+Then the burst: --burst N policies (several sizes separated by commas), each cron(0 2 * * ? *) in
+Europe/Berlin with one target of its own, all firing in the same minute: schedule sync of the N
+policies, a no-op re-sync, a reconcile, and each run's start lag in virtual and in real time.
+--no-burst skips it, --burst-only runs nothing else. Exits 1 if a budget fails.`);
   process.exit(0);
 }
 
 const sizes = args.sizes.split(',').map((s) => Number(s.trim().replace(/_/g, '')));
 if (sizes.some((n) => !Number.isInteger(n) || n < 1)) {
   console.error(`--sizes must be positive integers separated by commas, got "${args.sizes}"`);
+  process.exit(2);
+}
+const burstSizes = args['no-burst'] ? [] : args.burst.split(',').map((s) => Number(s.trim().replace(/_/g, '')));
+if (burstSizes.some((n) => !Number.isInteger(n) || n < 1)) {
+  console.error(`--burst must be positive integers separated by commas, got "${args.burst}"`);
+  process.exit(2);
+}
+if (args['burst-only'] && burstSizes.length === 0) {
+  console.error('--burst-only and --no-burst exclude each other');
   process.exit(2);
 }
 const durationMinutes = Number(args.duration);
@@ -475,7 +496,7 @@ console.log(`params: startBatchSize ${readServerlessConfig().params.default.star
 const results: SizeResult[] = [];
 const verdicts: Verdict[] = [];
 const benchStart = performance.now();
-for (const size of [...sizes].sort((a, b) => a - b)) {
+for (const size of args['burst-only'] ? [] : [...sizes].sort((a, b) => a - b)) {
   // Predict the naive design's wall time from the sizes already run; skip it when too slow.
   const naivePoints = results.map((r) => medianOf(r.naive)).filter((m): m is Measurement => m !== undefined);
   const predicted = extrapolate(naivePoints, size)?.wallSeconds;
@@ -486,6 +507,15 @@ for (const size of [...sizes].sort((a, b) => a - b)) {
   results.push(r);
   verdicts.push(...printSize(r));
 }
+
+const bursts: BurstResult[] = [];
+for (const n of burstSizes) {
+  console.error(`\nburst of ${fmt(n)} policies`);
+  const b = await benchBurst(n, { durationMinutes });
+  bursts.push(b);
+  verdicts.push(...burstVerdicts(b));
+}
+printBurst(bursts);
 
 console.log('\n== budgets ==');
 const merged = new Map<string, Verdict>();
@@ -500,11 +530,11 @@ console.log(
     [...merged.values()].map((v) => [v.pass ? 'PASS' : 'FAIL', fmt(v.size), v.budget, v.measured]),
   ),
 );
-if (!sizes.includes(10_000)) console.log('(the history budget applies at 10,000 targets, which this run did not include)');
+if (!args['burst-only'] && !sizes.includes(10_000)) console.log('(the history budget applies at 10,000 targets, which this run did not include)');
 console.log(`\nbench took ${fmt((performance.now() - benchStart) / 1000, 0)} s`);
 
 if (args.json) {
-  writeFileSync(args.json, JSON.stringify({ durationMinutes, cores: cpu.length, cpu: cpu[0]?.model, node: process.version, results, verdicts }, null, 2));
+  writeFileSync(args.json, JSON.stringify({ durationMinutes, cores: cpu.length, cpu: cpu[0]?.model, node: process.version, results, bursts, verdicts }, null, 2));
 }
 const failed = [...merged.values()].filter((v) => !v.pass);
 process.exit(failed.length > 0 ? 1 : 0);
