@@ -47,8 +47,11 @@ export async function syncSchedules(records: StreamRecord[], deps: SchedulingDep
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })), results };
 }
 
+/** A MODIFY that only rewrote the sync's own attributes. One that dropped them (an operator
+ *  rewrote the item) is not: the sync puts the status back. */
 function isOwnEcho(r: StreamRecord): boolean {
   if (r.eventName !== 'MODIFY' || !r.dynamodb?.OldImage || !r.dynamodb.NewImage) return false;
+  if (OWN_ATTRIBUTES.some((k) => r.dynamodb?.NewImage?.[k] === undefined)) return false;
   return canonical(r.dynamodb.OldImage) === canonical(r.dynamodb.NewImage);
 }
 

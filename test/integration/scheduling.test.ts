@@ -130,6 +130,16 @@ describe('schedule sync', () => {
     expect(sb.scheduler.calls).toEqual(before);
   });
 
+  it('puts the status back when an operator rewrites the item without it', async () => {
+    const id = uniquePolicyId('sync-rewrite');
+    await sb.putPolicy(daily(id));
+    await sb.syncSchedules();
+    expect((await statusOf(id))?.state).toBe('IN_SYNC');
+    await sb.putPolicy(daily(id));
+    await sb.syncSchedules();
+    expect((await statusOf(id))?.state).toBe('IN_SYNC');
+  });
+
   it('replayed and out-of-order records converge on the policy as it is now', async () => {
     const id = uniquePolicyId('sync-replay');
     await sb.putPolicy(daily(id));
