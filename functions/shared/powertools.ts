@@ -5,5 +5,6 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
 export const logger = new Logger();
-export const metrics = new Metrics();
+// Metrics' own warnings go through the structured logger (its level applies), not the console.
+export const metrics = new Metrics({ logger });
 export const tracer = new Tracer();
