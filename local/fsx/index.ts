@@ -1,8 +1,8 @@
 // The FSx emulator: FSx's real wire protocol over node:http, backed by a fleet file and the
 // shared clock, so the unmodified @aws-sdk/client-fsx can run against it.
-import type { AddressInfo } from 'node:net';
 import type { Backup } from '@aws-sdk/client-fsx';
 import type { Clock } from '../../functions/shared/clock.js';
+import { listen } from '../http.js';
 import { Faults, type BackupFaultHooks, type FaultControl } from './faults.js';
 import { loadFleet, parseFleet, type Fleet, type FleetInput } from './fleet.js';
 import { FsxModel, type BackupsQuery } from './model.js';
@@ -76,18 +76,10 @@ export async function startFsxEmulator(opts: StartFsxEmulatorOptions): Promise<F
     reset: (body: unknown) => reset(fleetFromControl(body)),
   };
   const server = createFsxServer(ctx);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const http = await listen(server, port, host);
 
   return {
-    endpoint: `http://${hostInUrl}:${address.port}`,
+    endpoint: http.endpoint,
     calls,
     get faults() {
       return faults;
@@ -96,10 +88,6 @@ export async function startFsxEmulator(opts: StartFsxEmulatorOptions): Promise<F
     resetCalls,
     reset,
     setLifecycle: (resourceId, lifecycle) => model.setLifecycle(resourceId, lifecycle),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((e) => (e ? reject(e) : resolve()));
-      }),
+    close: http.close,
   };
 }

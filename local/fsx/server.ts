@@ -1,6 +1,6 @@
 // The HTTP face of the emulator: FSx's awsJson1_1 protocol on `POST /`, and a test-control API
 // under `/_emulator/` (a path FSx never uses).
-import { randomUUID } from 'node:crypto';
+import { readBody, sendJson } from '../http.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Clock } from '../../functions/shared/clock.js';
 import {
@@ -76,7 +76,7 @@ async function handleFsx(ctx: ServerContext, req: IncomingMessage, res: ServerRe
   }
   if (plan.lose === '500') return sendError(res, internalServerError());
   if (response instanceof FsxServiceError) return sendError(res, response);
-  send(res, 200, response, { 'content-type': 'application/x-amz-json-1.1' });
+  sendJson(res, 200, response, { 'content-type': 'application/x-amz-json-1.1' });
 }
 
 function parseInput(body: string): Input {
@@ -100,35 +100,35 @@ function handleControl(ctx: ServerContext, req: IncomingMessage, res: ServerResp
     const json = (): unknown => (body.trim() === '' ? undefined : JSON.parse(body));
     switch (route) {
       case 'GET /health':
-        return send(res, 200, { ok: true, now: ctx.clock.now().toISOString() });
+        return sendJson(res, 200, { ok: true, now: ctx.clock.now().toISOString() });
       case 'GET /backups':
-        return send(res, 200, { Backups: ctx.model.backups({ includeDeleted: url.searchParams.get('includeDeleted') === 'true' }) });
+        return sendJson(res, 200, { Backups: ctx.model.backups({ includeDeleted: url.searchParams.get('includeDeleted') === 'true' }) });
       case 'GET /calls':
-        return send(res, 200, { calls: ctx.calls });
+        return sendJson(res, 200, { calls: ctx.calls });
       case 'DELETE /calls':
         ctx.resetCalls();
-        return send(res, 200, { calls: ctx.calls });
+        return sendJson(res, 200, { calls: ctx.calls });
       case 'GET /faults':
-        return send(res, 200, { faults: ctx.faults.list() });
+        return sendJson(res, 200, { faults: ctx.faults.list() });
       case 'POST /faults':
-        return send(res, 200, { faults: ctx.faults.add(json() as never) });
+        return sendJson(res, 200, { faults: ctx.faults.add(json() as never) });
       case 'DELETE /faults':
         ctx.faults.clear();
-        return send(res, 200, { faults: [] });
+        return sendJson(res, 200, { faults: [] });
       case 'POST /lifecycle': {
         const input = (json() ?? {}) as { resourceId?: unknown; lifecycle?: unknown };
         ctx.model.setLifecycle(String(input.resourceId), String(input.lifecycle));
-        return send(res, 200, { ok: true });
+        return sendJson(res, 200, { ok: true });
       }
       case 'POST /reset':
         ctx.reset(json());
-        return send(res, 200, { ok: true });
+        return sendJson(res, 200, { ok: true });
       default:
-        return send(res, 404, { error: `no control route ${route}` });
+        return sendJson(res, 404, { error: `no control route ${route}` });
     }
   } catch (e: unknown) {
     const known = e instanceof FaultError || e instanceof FleetError || e instanceof SyntaxError || e instanceof FsxServiceError;
-    return send(res, known ? 400 : 500, { error: e instanceof Error ? e.message : String(e) });
+    return sendJson(res, known ? 400 : 500, { error: e instanceof Error ? e.message : String(e) });
   }
 }
 
@@ -138,7 +138,7 @@ export function fleetFromControl(body: unknown) {
 }
 
 function sendError(res: ServerResponse, error: FsxServiceError): void {
-  send(
+  sendJson(
     res,
     error.status,
     { __type: error.code, Message: error.message, ...error.members },
@@ -146,33 +146,10 @@ function sendError(res: ServerResponse, error: FsxServiceError): void {
   );
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body, epochSeconds);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    ...headers,
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': randomUUID(),
-  });
-  res.end(text);
-}
 
-/** FSx timestamps travel as epoch seconds. */
-function epochSeconds(this: unknown, key: string, value: unknown): unknown {
-  const raw = (this as Record<string, unknown>)[key];
-  return raw instanceof Date ? raw.getTime() / 1000 : value;
-}
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}

@@ -1,8 +1,8 @@
 // The EventBridge Scheduler emulator: the service's real REST-JSON protocol over node:http, so the
 // unmodified @aws-sdk/client-scheduler runs against it, and programmatic firing on the shared
 // clock, so the sandbox decides when the invocations it owes are delivered.
-import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../functions/shared/clock.js';
+import { listen } from '../http.js';
 import { SchedulerModel, type DroppedInvocation, type Invocation, type ScheduleState } from './model.js';
 import { createSchedulerServer } from './server.js';
 
@@ -47,27 +47,15 @@ export async function startSchedulerEmulator(opts: StartSchedulerEmulatorOptions
   const model = new SchedulerModel(clock, region, accountId);
   const calls: Record<string, number> = {};
   const server = createSchedulerServer({ model, calls });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const http = await listen(server, port, host);
 
   return {
-    endpoint: `http://${hostInUrl}:${address.port}`,
+    endpoint: http.endpoint,
     calls,
     schedules: () => model.schedules(),
     nextFireTime: () => model.nextFireTime(),
     takeDue: () => model.takeDue(),
     dropped: () => model.dropped(),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((e) => (e ? reject(e) : resolve()));
-      }),
+    close: http.close,
   };
 }

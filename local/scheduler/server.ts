@@ -1,6 +1,6 @@
 // The HTTP face of the Scheduler emulator: EventBridge Scheduler's REST-JSON protocol (the
 // routes and query parameters of @aws-sdk/client-scheduler's operation model) over node:http.
-import { randomUUID } from 'node:crypto';
+import { readBody, sendJson } from '../http.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { internalServerError, SchedulerServiceError, unknownOperation, validation } from './errors.js';
 import type { SchedulerModel } from './model.js';
@@ -97,7 +97,7 @@ function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, r
   try {
     if (!route) throw unknownOperation(method, url.pathname);
     const request: Request = { method, params: segments.map(decodePathSegment), query: url.searchParams, body: () => parseBody(rawBody) };
-    send(res, 200, route.handle(ctx.model, request));
+    sendJson(res, 200, route.handle(ctx.model, request));
   } catch (e: unknown) {
     sendError(res, e instanceof SchedulerServiceError ? e : internalServerError(e instanceof Error ? e.message : String(e)));
   }
@@ -125,31 +125,8 @@ function parseBody(body: string): unknown {
 }
 
 function sendError(res: ServerResponse, error: SchedulerServiceError): void {
-  send(res, error.status, { __type: error.code, Message: error.message }, { 'x-amzn-errortype': error.code });
+  sendJson(res, error.status, { __type: error.code, Message: error.message }, { 'x-amzn-errortype': error.code });
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body, epochSeconds);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    ...headers,
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': randomUUID(),
-  });
-  res.end(text);
-}
 
-/** REST-JSON timestamps travel as epoch seconds. */
-function epochSeconds(this: unknown, key: string, value: unknown): unknown {
-  const raw = (this as Record<string, unknown>)[key];
-  return raw instanceof Date ? raw.getTime() / 1000 : value;
-}
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}

@@ -3,8 +3,8 @@
 // and the unmodified @aws-sdk/client-sfn start and follow runs as they would on AWS.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../functions/shared/clock.js';
+import { listen, readBody, sendJson } from '../http.js';
 import type { ExecutionOutcome, WorkflowRunner } from '../runner.js';
 
 export interface ExecutionRecord {
@@ -122,35 +122,23 @@ export async function startStepFunctionsEmulator(opts: { runner: WorkflowRunner;
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const send = (status: number, body: unknown, type?: string) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', ...(type ? { 'x-amzn-errortype': type } : {}) });
-        res.end(JSON.stringify(body));
-      };
+    void readBody(req).then((raw) => {
       try {
         const target = String(req.headers['x-amz-target'] ?? '');
         const op = operations[target.replace(/^AWSStepFunctions\./, '')];
         if (req.method !== 'POST' || !op) throw new ApiError('UnknownOperationException', `unsupported operation ${target || req.url}`);
-        const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
-        send(200, op(body));
+        sendJson(res, 200, op(raw ? (JSON.parse(raw) as Record<string, unknown>) : {}), { 'content-type': 'application/x-amz-json-1.0' });
       } catch (e: unknown) {
         const err = e instanceof ApiError ? e : new ApiError('InternalServerError', e instanceof Error ? e.message : String(e), 500);
-        send(err.status, { __type: err.type, message: err.message }, err.type);
+        sendJson(res, err.status, { __type: err.type, message: err.message }, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': err.type });
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const http = await listen(server, opts.port ?? 0, '127.0.0.1');
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: http.endpoint,
     executions: () => [...byArn.values()],
     startExecution,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: http.close,
   };
 }
