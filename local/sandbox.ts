@@ -13,6 +13,8 @@ import { buildSchedulingDeps, type SchedulingDeps } from '../functions/shared/de
 import { createHandler as createSyncSchedules } from '../functions/sync-schedules/handler.js';
 import { createHandler as createReconcileSchedules } from '../functions/reconcile-schedules/handler.js';
 import type { ReconcileReport } from '../functions/reconcile-schedules/reconcile-schedules.js';
+import { createHandler as createCheckRpo } from '../functions/check-rpo/handler.js';
+import type { RpoCheckReport } from '../functions/check-rpo/check-rpo.js';
 import { VirtualClock } from './clock.js';
 import { startLocalDynamo, type LocalDynamo } from './dynamodb.js';
 import { startFsxEmulator, type FleetInput, type FsxEmulator } from './fsx/index.js';
@@ -57,6 +59,8 @@ export interface Sandbox {
   /** Delivers the policies stream to the schedule sync, as the event source mapping would. */
   syncSchedules(): Promise<void>;
   reconcileSchedules(): Promise<ReconcileReport>;
+  /** Runs the RPO check once, at the shared clock's time, as its 15-minute schedule would. */
+  checkRpo(): Promise<RpoCheckReport>;
   /**
    * Lets time pass unattended until `until`: stream records reach the sync, schedules fire into
    * the workflow; resolves when every run started in the span has ended.
@@ -116,6 +120,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   });
   const syncHandler = createSyncSchedules(() => scheduling);
   const reconcileHandler = createReconcileSchedules(() => scheduling);
+  // The RPO check reads the same tables as the workflow, with the same deps.
+  const checkRpoHandler = createCheckRpo(() => runner.deps);
   const streamEvent = cfg.functions.syncSchedules?.events?.[0]?.stream;
   const streams = new StreamPoller(
     dynamo.client,
@@ -178,6 +184,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     },
     syncSchedules: () => streams.drain(),
     reconcileSchedules: () => reconcileHandler({}, lambdaContext('reconcileSchedules', 600, clock)),
+    checkRpo: () => checkRpoHandler({}, lambdaContext('checkRpo', 300, clock)),
     runUnattended,
     stop: async () => {
       clock.stopPacing();

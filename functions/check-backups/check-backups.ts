@@ -1,6 +1,7 @@
 // Check backups: describes every in-flight backup of a batch, at most 50 ids per call, and
 // records lifecycle and progress; ends targets whose backup finished or ran out of time.
 import { BackupNotFound, DescribeBackupsCommand, type Backup } from '@aws-sdk/client-fsx';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { mapWithConcurrency } from '../shared/concurrency.js';
 import type { Deps } from '../shared/deps.js';
 import { carriedCounters, nextWaitSeconds } from '../shared/progress.js';
@@ -10,8 +11,8 @@ import type { LoopInput, Progress } from '../shared/task-input.js';
 const DESCRIBE_LIMIT = 50;
 const DESCRIBE_CONCURRENCY = 4;
 
-export async function checkBackups(input: LoopInput, deps: Pick<Deps, 'runs' | 'fsx' | 'clock' | 'config' | 'log'>): Promise<Progress> {
-  const { runs, fsx, clock, config, log } = deps;
+export async function checkBackups(input: LoopInput, deps: Pick<Deps, 'runs' | 'fsx' | 'clock' | 'config' | 'log' | 'metrics'>): Promise<Progress> {
+  const { runs, fsx, clock, config, log, metrics } = deps;
   const { policyId, scheduledTime } = input;
   const counters = carriedCounters(input.progress, 'check');
   const run = await runs.getRun(policyId, scheduledTime);
@@ -44,6 +45,11 @@ export async function checkBackups(input: LoopInput, deps: Pick<Deps, 'runs' | '
     if (!backup) {
       await move({ status: 'FAILED', ...finished(t), lastError: { name: 'BackupNotFound', message: `backup ${t.backupId} no longer exists` }, reason: `backup ${t.backupId} no longer exists (deleted by someone else?)` });
     } else if (backup.Lifecycle === 'AVAILABLE') {
+      // The RPO check reads each target's newest good backup from here instead of walking old runs.
+      // Recorded before the target moves, so a crash in between is repaired by the repeated step.
+      const backupCreatedAt = backup.CreationTime?.toISOString() ?? t.startedAt ?? now.toISOString();
+      const good = { backupId: t.backupId as string, backupCreatedAt, scheduledTime, succeededAt: now.toISOString() };
+      await runs.recordGoodBackup(policyId, t.targetId, good, Math.floor(now.getTime() / 1000) + config.runHistoryDays * 86_400);
       await move({ status: 'SUCCEEDED', lifecycle: 'AVAILABLE', progressPercent: 100, ...finished(t) });
     } else if (backup.Lifecycle === 'FAILED') {
       const message = backup.FailureDetails?.Message ?? 'FSx reported the backup as FAILED without details';
@@ -71,6 +77,12 @@ export async function checkBackups(input: LoopInput, deps: Pick<Deps, 'runs' | '
   }
 
   const polls = page.cursor ? counters.polls : counters.polls + 1;
+  if (!page.cursor) {
+    // One data point per poll of the run, once every batch has been counted.
+    const gauge = metrics.singleMetric();
+    gauge.addDimension('policyId', policyId);
+    gauge.addMetric('InFlightBackups', MetricUnit.Count, inFlight);
+  }
   const progress: Progress = { phase: 'check', pending, inFlight, polls, waitSeconds: nextWaitSeconds(run, polls, pending, config, now) };
   if (page.cursor) progress.cursor = page.cursor;
   log.info('check batch done', { batch: page.targets.length, described: inProgress.length, pending, inFlight, more: Boolean(page.cursor) });

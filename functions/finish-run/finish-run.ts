@@ -29,7 +29,8 @@ export async function finishRun(input: FinishRunInput, deps: Pick<Deps, 'runs' |
   const run = scheduledTime ? await runs.getRun(policyId, scheduledTime) : undefined;
   if (!run) {
     // The run failed before it could claim its slot: nothing to record but the execution's own failure.
-    const reason = input.error ? `${input.error.Error}: ${input.error.Cause}` : 'the run was never recorded';
+    // The Cause can be a whole stack trace: the summary is the execution's output, keep it small.
+    const reason = input.error ? `${input.error.Error}: ${truncate(input.error.Cause ?? '', 500)}` : 'the run was never recorded';
     log.error('run finished', { status: 'FAILED', reason });
     return { policyId, scheduledTime, status: 'FAILED', reason };
   }
@@ -57,7 +58,10 @@ export async function finishRun(input: FinishRunInput, deps: Pick<Deps, 'runs' |
     startLagSeconds: run.firstBackupStartedAt ? Math.round((Date.parse(run.firstBackupStartedAt) - Date.parse(scheduledTime)) / 1000) : undefined,
     reason,
   });
-  if (finished.finishedAt === now.toISOString()) recordMetrics(finished, targets, deps);
+  if (finished.finishedAt === now.toISOString()) {
+    recordMetrics(finished, targets, deps);
+    logTargetsNotBackedUp(targets, deps);
+  }
   return summarize(finished);
 
   function summarize(r: RunItem): RunSummary {
@@ -82,6 +86,26 @@ function recordMetrics(run: RunItem, targets: TargetItem[], deps: Pick<Deps, 'me
   if (run.durationSeconds !== undefined) metrics.addMetric('RunDuration', MetricUnit.Seconds, run.durationSeconds);
   for (const t of targets) {
     if (t.status === 'SUCCEEDED' && t.durationSeconds !== undefined) metrics.addMetric('BackupDuration', MetricUnit.Seconds, t.durationSeconds);
+  }
+}
+
+/** Per-target failure lines for Logs Insights, at most this many per run (the runs table has them all). */
+export const TARGET_LINES_PER_RUN = 200;
+
+/** One line per target that was not backed up, so failures can be queried across runs and policies. */
+function logTargetsNotBackedUp(targets: TargetItem[], deps: Pick<Deps, 'log'>): void {
+  const problems = targets.filter((t) => t.status !== 'SUCCEEDED');
+  for (const t of problems.slice(0, TARGET_LINES_PER_RUN)) {
+    deps.log.warn('target not backed up', {
+      targetId: t.targetId,
+      status: t.status,
+      reason: truncate(t.reason ?? t.lastError?.message ?? '', 500),
+      error: t.lastError?.name,
+      backupId: t.backupId,
+    });
+  }
+  if (problems.length > TARGET_LINES_PER_RUN) {
+    deps.log.warn('more targets not backed up', { notLogged: problems.length - TARGET_LINES_PER_RUN });
   }
 }
 

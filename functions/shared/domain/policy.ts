@@ -197,6 +197,12 @@ export const policySchema = z
       .default(() => ({}))
       .describe('Extra tags put on every backup this policy creates'),
     maxConcurrency: z.int().min(1).max(50).default(10).describe('At most this many targets of the policy are backing up at once'),
+    rpoHours: z
+      .number()
+      .min(1)
+      .max(8760)
+      .optional()
+      .describe('Recovery point objective: alarm when a target has had no successful backup for longer than this many hours; no RPO check when absent'),
   })
   .meta({ title: 'fsx-backup policy', description: 'A backup policy: what to back up, when, and how the backups are tagged.' });
 

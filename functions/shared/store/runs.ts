@@ -1,6 +1,7 @@
 // All access to the runs table: the run item (one per slot) and its target items.
 import {
   BatchWriteCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -60,6 +61,66 @@ export interface TargetItem {
 
 export type NewTarget = Pick<TargetItem, 'targetId' | 'resourceType' | 'fileSystemId' | 'fileSystemType' | 'name'> &
   Partial<Pick<TargetItem, 'status' | 'reason' | 'lastError' | 'finishedAt'>>;
+
+/**
+ * Per policy and target, what the RPO check needs without reading old runs: the newest good
+ * backup (written by Check backups when a backup becomes AVAILABLE, only if newer) and when the
+ * target was first seen in a run (written by the RPO check once).
+ * Key: pk `RPO#<policyId>`, sk `TARGET#<targetId>`.
+ */
+export interface RpoTargetItem {
+  policyId: string;
+  targetId: string;
+  /** The recovery point: CreationTime of the newest backup that became AVAILABLE. */
+  lastGoodBackupAt?: string;
+  lastGoodBackupId?: string;
+  lastGoodScheduledTime?: string;
+  /** When Check backups saw that backup AVAILABLE. */
+  lastGoodSucceededAt?: string;
+  /** scheduledTime of the first run the RPO check found the target in. */
+  firstSeenAt?: string;
+  expiresAt: number;
+}
+
+export interface GoodBackup {
+  backupId: string;
+  backupCreatedAt: string;
+  scheduledTime: string;
+  succeededAt: string;
+}
+
+/** A target of the policy over its RPO, as listed on the RPO status item. */
+export interface RpoProblem {
+  targetId: string;
+  ageHours?: number;
+  lastGoodBackupAt?: string;
+  lastGoodBackupId?: string;
+  firstSeenAt?: string;
+  reason: string;
+}
+
+/** The latest RPO check of one policy. Key: pk `RPO#<policyId>`, sk `STATUS`. */
+export interface RpoStatusItem {
+  policyId: string;
+  rpoHours: number;
+  checkedAt: string;
+  /** NO_RUNS: no run of the policy has recorded targets yet, so there is nothing to measure. */
+  status: 'WITHIN_RPO' | 'OVER_RPO' | 'NO_RUNS';
+  /** The run whose targets were checked (the newest run that recorded targets). */
+  runScheduledTime?: string;
+  targetCount: number;
+  targetsOverRpo: number;
+  targetsWithoutGoodBackup: number;
+  oldestGoodBackupAgeHours?: number;
+  oldestGoodBackupTargetId?: string;
+  /** The targets over RPO, stalest first; at most RPO_PROBLEMS_LISTED of them. */
+  overRpo: RpoProblem[];
+  expiresAt: number;
+}
+
+const rpoPartition = (policyId: string) => `RPO#${policyId}`;
+const rpoTargetKey = (policyId: string, targetId: string) => ({ pk: rpoPartition(policyId), sk: `TARGET#${targetId}` });
+const rpoStatusKey = (policyId: string) => ({ pk: rpoPartition(policyId), sk: 'STATUS' });
 
 export type ClaimOutcome = { outcome: 'CLAIMED' | 'RESUMED'; run: RunItem } | { outcome: 'DUPLICATE'; run: RunItem };
 
@@ -299,6 +360,105 @@ export class RunStore {
       }),
     );
     return (out.Items ?? []) as RunItem[];
+  }
+  /**
+   * Records a target's good backup unless a newer one is recorded already (two runs of a policy
+   * may finish out of order). Returns false when the recorded one was newer or the same.
+   */
+  async recordGoodBackup(policyId: string, targetId: string, good: GoodBackup, expiresAt: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: rpoTargetKey(policyId, targetId),
+          UpdateExpression:
+            'SET policyId = :policyId, targetId = :targetId, lastGoodBackupAt = :at, lastGoodBackupId = :backupId, lastGoodScheduledTime = :slot, lastGoodSucceededAt = :succeededAt, expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(lastGoodBackupAt) OR lastGoodBackupAt < :at',
+          ExpressionAttributeValues: {
+            ':policyId': policyId,
+            ':targetId': targetId,
+            ':at': good.backupCreatedAt,
+            ':backupId': good.backupId,
+            ':slot': good.scheduledTime,
+            ':succeededAt': good.succeededAt,
+            ':expiresAt': expiresAt,
+          },
+        }),
+      );
+      return true;
+    } catch (e: unknown) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  /** Notes when a target was first seen in a run; an earlier note (or a good backup's item) is kept. */
+  async noteTargetFirstSeen(policyId: string, targetId: string, seenAt: string, expiresAt: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: rpoTargetKey(policyId, targetId),
+        UpdateExpression:
+          'SET policyId = :policyId, targetId = :targetId, firstSeenAt = if_not_exists(firstSeenAt, :seen), expiresAt = if_not_exists(expiresAt, :expiresAt)',
+        ExpressionAttributeValues: { ':policyId': policyId, ':targetId': targetId, ':seen': seenAt, ':expiresAt': expiresAt },
+      }),
+    );
+  }
+
+  /** Every target's RPO bookkeeping for a policy. */
+  async rpoTargets(policyId: string): Promise<RpoTargetItem[]> {
+    const items: RpoTargetItem[] = [];
+    let key: Cursor | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
+          ExpressionAttributeValues: { ':pk': rpoPartition(policyId), ':target': 'TARGET#' },
+          ExclusiveStartKey: key,
+        }),
+      );
+      items.push(...((out.Items ?? []) as RpoTargetItem[]));
+      key = out.LastEvaluatedKey;
+    } while (key);
+    return items;
+  }
+
+  /** The newest run of a policy that recorded its targets (runs of a disabled or invalid policy record none). */
+  async latestRunWithTargets(policyId: string): Promise<RunItem | undefined> {
+    let key: Cursor | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
+          FilterExpression: 'attribute_exists(targetsRecordedAt)',
+          ExpressionAttributeValues: { ':pk': `POLICY#${policyId}`, ':run': 'RUN#' },
+          ScanIndexForward: false,
+          Limit: 25,
+          ExclusiveStartKey: key,
+        }),
+      );
+      const run = out.Items?.[0];
+      if (run) return run as RunItem;
+      key = out.LastEvaluatedKey;
+    } while (key);
+    return undefined;
+  }
+
+  /** Replaces the policy's RPO status with the latest check's. */
+  async putRpoStatus(status: RpoStatusItem): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...rpoStatusKey(status.policyId), ...status } }));
+  }
+
+  async getRpoStatus(policyId: string): Promise<RpoStatusItem | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: rpoStatusKey(policyId), ConsistentRead: true }));
+    return out.Item as RpoStatusItem | undefined;
+  }
+
+  /** Removes the RPO status of a policy that no longer asks for a check (disabled, or no rpoHours). */
+  async deleteRpoStatus(policyId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: rpoStatusKey(policyId) }));
   }
 }
 
