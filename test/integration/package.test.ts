@@ -52,6 +52,7 @@ const handlerFile = (fn: string) => `${serverless.functions[fn]?.handler.replace
 let packageDir: string;
 let packagingSeconds: number;
 let resources: Record<string, Resource>;
+let conditions: Record<string, unknown>;
 const resource = (logicalId: string): Resource => {
   const r = resources[logicalId];
   if (!r) throw new Error(`the template has no resource ${logicalId}`);
@@ -93,8 +94,12 @@ beforeAll(async () => {
     maxBuffer: 16 * 1024 * 1024,
   });
   packagingSeconds = (performance.now() - started) / 1000;
-  const template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as { Resources: Record<string, Resource> };
+  const template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
+    Resources: Record<string, Resource>;
+    Conditions?: Record<string, unknown>;
+  };
   resources = template.Resources;
+  conditions = template.Conditions ?? {};
 }, 180_000);
 
 afterAll(() => {
@@ -644,6 +649,152 @@ describe('osls package', () => {
       // The group by name or by Ref, which is its name: the IAM grants are scoped by Ref ScheduleGroup.
       expect([resource('ScheduleGroup').Properties['Name'], { Ref: 'ScheduleGroup' }]).toContainEqual(env['SCHEDULE_GROUP']);
     });
+  });
+
+  describe('console: dashboard, alarms, Step Functions logging, RPO check', () => {
+    /** The FsxBackup metrics the code emits, by the literal names in the modules that emit them. */
+    const emittedMetricNames = () => {
+      const code = ['functions/finish-run/finish-run.ts', 'functions/check-backups/check-backups.ts', 'functions/check-rpo/check-rpo.ts'].map(read).join('\n');
+      const names = new Set([...code.matchAll(/addMetric\('(\w+)'|policyMetric\(policyId, '(\w+)'/g)].map((m) => (m[1] ?? m[2]) as string));
+      // finish-run emits `Runs${status}` for every finished status.
+      if (code.includes('addMetric(`Runs${run.status}`')) for (const status of ['SUCCEEDED', 'PARTIAL', 'FAILED', 'NO_TARGETS', 'POLICY_DISABLED', 'POLICY_NOT_FOUND']) names.add(`Runs${status}`);
+      return names;
+    };
+    const dashboard = () => {
+      const dashboards = resourcesOfType('AWS::CloudWatch::Dashboard');
+      expect(dashboards).toHaveLength(1);
+      return JSON.parse(resolveToString((dashboards[0]?.[1] as Resource).Properties['DashboardBody'])) as {
+        widgets: { type: string; properties: { region?: string; metrics?: unknown[][]; query?: string; alarms?: string[] } }[];
+      };
+    };
+    const functionLogGroup = (fn: string) => {
+      const id = `${fn.charAt(0).toUpperCase()}${fn.slice(1)}LogGroup`;
+      expect(resource(id).Properties['LogGroupName']).toBe(`/aws/lambda/fsx-backup-${STAGE}-${fn}`);
+      return id;
+    };
+    const alarmTopic = { Ref: 'AlarmTopic' };
+    const stateMachine = { Ref: 'BackupRunStateMachine' };
+    /** Every alarm: the metric (or Metrics Insights query) it watches, and how it treats missing data. */
+    const alarms: Record<string, { metric: Record<string, unknown>; missing: string }> = {
+      RunFailedAlarm: { metric: { Metrics: [{ Id: 'failedRuns', Expression: 'SELECT SUM(RunsFAILED) FROM SCHEMA(FsxBackup, policyId, service)', Period: 300, ReturnData: true }] }, missing: 'notBreaching' },
+      RunPartialAlarm: { metric: { Metrics: [{ Id: 'partialRuns', Expression: 'SELECT SUM(RunsPARTIAL) FROM SCHEMA(FsxBackup, policyId, service)', Period: 300, ReturnData: true }] }, missing: 'notBreaching' },
+      ExecutionsFailedAlarm: { metric: { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: stateMachine }], Statistic: 'Sum' }, missing: 'notBreaching' },
+      ExecutionsTimedOutAlarm: { metric: { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut', Dimensions: [{ Name: 'StateMachineArn', Value: stateMachine }], Statistic: 'Sum' }, missing: 'notBreaching' },
+      ScheduleDeadLetterAlarm: {
+        metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'QueueName'] } }] },
+        missing: 'notBreaching',
+      },
+      // Reported every 15 minutes, 0 included: silence means the check stopped.
+      TargetsOverRpoAlarm: { metric: { Namespace: 'FsxBackup', MetricName: 'TargetsOverRpo', Dimensions: [{ Name: 'service', Value: 'fsx-backup' }], Statistic: 'Maximum' }, missing: 'breaching' },
+    };
+
+    it('has a dashboard in the stack\'s region showing every FsxBackup metric the code emits, and the AWS/States executions', () => {
+      const body = dashboard();
+      const metricWidgets = body.widgets.filter((w) => w.type === 'metric');
+      for (const w of metricWidgets) expect(w.properties.region).toBe('<AWS::Region>');
+      const metricRows = metricWidgets.flatMap((w) => w.properties.metrics ?? []);
+      const expressions = metricRows.flat().map((m) => (m as { expression?: string }).expression ?? '').join('\n');
+      const emitted = emittedMetricNames();
+      expect([...emitted].sort()).toEqual(
+        ['BackupDuration', 'BackupsFailed', 'BackupsSkipped', 'BackupsSucceeded', 'BackupsTimedOut', 'InFlightBackups', 'OldestGoodBackupAgeHours', 'RunDuration', 'RunsFAILED', 'RunsNO_TARGETS', 'RunsPARTIAL', 'RunsPOLICY_DISABLED', 'RunsPOLICY_NOT_FOUND', 'RunsSUCCEEDED', 'StartLag', 'TargetsOverRpo'].sort(),
+      );
+      for (const name of [...emitted].filter((n) => n !== 'RunDuration')) expect(expressions, name).toContain(`MetricName="${name}"`);
+      expect(expressions).toContain('{FsxBackup,policyId,service}');
+      for (const [metric, stat] of [['StartLag', 'p50'], ['StartLag', 'p90'], ['BackupDuration', 'p50'], ['BackupDuration', 'p90']]) {
+        expect(expressions).toContain(`MetricName="${metric}"', '${stat}'`);
+      }
+      for (const m of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut']) {
+        expect(metricRows).toContainEqual(['AWS/States', m, 'StateMachineArn', '<ref of BackupRunStateMachine>']);
+      }
+    });
+
+    it('lists the latest runs and every target not backed up from the finishRun log group, by the lines Finish run writes', () => {
+      const queries = dashboard().widgets.filter((w) => w.type === 'log').map((w) => w.properties.query ?? '');
+      const finishLog = `SOURCE '<ref of ${functionLogGroup('finishRun')}>'`;
+      const latestRuns = queries.find((q) => q.includes('"run finished"'));
+      const failedTargets = queries.find((q) => q.includes('"target not backed up"'));
+      expect(latestRuns?.startsWith(finishLog)).toBe(true);
+      expect(failedTargets?.startsWith(finishLog)).toBe(true);
+      expect(latestRuns).toMatch(/fields .*policyId, scheduledTime, status/);
+      expect(failedTargets).toMatch(/fields .*targetId, status, error, reason/);
+      expect(queries.find((q) => q.includes('"targets over RPO"'))?.startsWith(`SOURCE '<ref of ${functionLogGroup('checkRpo')}>'`)).toBe(true);
+      const code = read('functions/finish-run/finish-run.ts') + read('functions/check-rpo/check-rpo.ts');
+      for (const message of ['run finished', 'target not backed up', 'targets over RPO']) expect(code).toContain(`'${message}'`);
+      // The same queries, to the letter, are in the operating guide.
+      const oneLine = (text: string) => text.replace(/\s+/g, ' ');
+      const guide = oneLine(read('docs/operating.md'));
+      for (const q of [latestRuns, failedTargets]) expect(guide).toContain(oneLine((q as string).replace(/^SOURCE '[^']+' \| /, '')));
+    });
+
+    it.each(Object.keys(alarms))('has %s watch its metric at a threshold of 1 and notify AlarmTopic', (id) => {
+      const alarm = resource(id);
+      expect(alarm.Type).toBe('AWS::CloudWatch::Alarm');
+      const expected = alarms[id] as (typeof alarms)[string];
+      expect(alarm.Properties).toMatchObject({
+        ...expected.metric,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        TreatMissingData: expected.missing,
+        AlarmActions: [alarmTopic],
+      });
+      expect(alarm.Properties['AlarmName']).toMatch(new RegExp(`^fsx-backup-${STAGE}-`));
+      expect(dashboard().widgets.find((w) => w.type === 'alarm')?.properties.alarms).toContain(arnPlaceholder(id));
+    });
+
+    it('sends the alarms to an encrypted SNS topic, with an email subscription only when alarmEmail is set', () => {
+      const topic = resource('AlarmTopic');
+      expect(topic.Type).toBe('AWS::SNS::Topic');
+      expect(topic.Properties['KmsMasterKeyId']).toBeDefined();
+      const subscriptions = resourcesOfType('AWS::SNS::Subscription');
+      expect(subscriptions).toHaveLength(1);
+      const [id, subscription] = subscriptions[0] as [string, Resource & { Condition?: string }];
+      expect(subscription.Properties).toMatchObject({ TopicArn: alarmTopic, Protocol: 'email' });
+      expect(subscription.Condition, id).toBeDefined();
+      // Deployed with the default parameter (empty), the condition is false and no subscription is made.
+      const endpoint = subscription.Properties['Endpoint'];
+      expect(endpoint).toBe('');
+      expect(conditions[subscription.Condition as string]).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [endpoint, ''] }] });
+      expect((parseYaml(read('serverless.yml')) as { params: { default: Record<string, unknown> } }).params.default['alarmEmail']).toBe('');
+    });
+
+    it('logs the state machine\'s errors without execution data to a log group with a retention, and traces it with X-Ray', () => {
+      const machine = resource('BackupRunStateMachine');
+      expect(machine.Properties['TracingConfiguration']).toEqual({ Enabled: true });
+      const logging = machine.Properties['LoggingConfiguration'] as { Level: string; IncludeExecutionData: boolean; Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[] };
+      expect(['ERROR', 'ALL']).toContain(logging.Level);
+      expect(logging.IncludeExecutionData).toBe(false);
+      expect(logging.Destinations).toEqual([{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['BackupRunLogGroup', 'Arn'] } } }]);
+      const group = resource('BackupRunLogGroup');
+      expect(group.Type).toBe('AWS::Logs::LogGroup');
+      expect(group.Properties['RetentionInDays']).toBeGreaterThan(0);
+    });
+
+    it('runs checkRpo every 15 minutes under a trigger role only Scheduler of this account assumes, allowed that one invoke', () => {
+      const target = { 'Fn::GetAtt': [lambdaLogicalId('checkRpo'), 'Arn'] };
+      const schedules = resourcesOfType('AWS::Scheduler::Schedule')
+        .map(([, r]) => r.Properties)
+        .filter((p) => JSON.stringify((p['Target'] as { Arn?: unknown } | undefined)?.Arn) === JSON.stringify(target));
+      expect(schedules).toHaveLength(1);
+      const schedule = schedules[0] as { State: string; ScheduleExpression: string; Target: { RoleArn: { 'Fn::GetAtt': [string, string] } } };
+      expect(schedule).toMatchObject({ State: 'ENABLED', ScheduleExpression: 'rate(15 minutes)' });
+      const [roleId] = schedule.Target.RoleArn['Fn::GetAtt'];
+      expect((resource(roleId).Properties as RoleProperties).AssumeRolePolicyDocument?.Statement).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+      ]);
+      const allowed = allowedByRole(roleId);
+      expect(allowed.managed).toEqual([]);
+      expect([...allowed.actions]).toEqual(['lambda:InvokeFunction']);
+      expect(allowed.resourcesOf.get('lambda:InvokeFunction')).toEqual(new Set([arnPlaceholder(lambdaLogicalId('checkRpo'))]));
+    });
+
+    it('derives checkRpo\'s needs: read the policies, read runs and write only RPO items, nothing of FSx', () => {
+      // Guards the derivation that the least-privilege checks above compare checkRpo's role with.
+      const needs = analyseFunctions().get('checkRpo');
+      expect([...(needs?.keys() ?? [])].sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem']);
+      expect(needs?.get('dynamodb:Scan')?.resources).toEqual(new Set([arnPlaceholder('PoliciesTable')]));
+      expect(needs?.get('dynamodb:PutItem')?.resources).toEqual(new Set([arnPlaceholder('RunsTable')]));
+      expect(needs?.get('dynamodb:GetItem')?.resources).toEqual(new Set([arnPlaceholder('PoliciesTable')]));
+    }, 60_000);
   });
 
   it('builds one small zip per function, holding only that function\'s bundle', () => {

@@ -6,6 +6,8 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Sandbox } from '../../local/sandbox.js';
 import type { RpoTargetItem } from '../../functions/shared/store/runs.js';
+import { parsePolicy } from '../../functions/shared/domain/policy.js';
+import { rpoHoursOf } from '../../functions/check-rpo/check-rpo.js';
 import { backupsOf, policy, runPolicy, sandbox, uniquePolicyId } from './helpers.js';
 
 const HOUR = 3_600_000;
@@ -158,5 +160,31 @@ describe('the RPO check', () => {
 
     expect(reported(report, id)).toMatchObject({ status: 'NO_RUNS', targets: 0, targetsOverRpo: 0 });
     expect(await rpoStatus(id)).toMatchObject({ status: 'NO_RUNS', targetCount: 0, overRpo: [] });
+  });
+});
+
+describe('rpoHours in a policy', () => {
+  const withRpo = (rpoHours: unknown) => policy('rpo-field', { targets: { ids: [HEALTHY] }, rpoHours });
+
+  it('accepts hours from 1 to 8760, fractions included, and leaves the check off when absent', () => {
+    for (const hours of [1, 26, 1.5, 8760]) expect(parsePolicy(withRpo(hours))).toMatchObject({ ok: true, policy: { rpoHours: hours } });
+    const absent = parsePolicy(policy('rpo-field', { targets: { ids: [HEALTHY] } }));
+    expect(absent.ok && absent.policy.rpoHours).toBeUndefined();
+  });
+
+  it.each([
+    [0.5, 'must be at least 1'],
+    [9000, 'must be at most 8760'],
+    ['26', 'must be a number, got "26"'],
+  ])('refuses rpoHours %j: %s', (hours, message) => {
+    expect(parsePolicy(withRpo(hours))).toEqual({ ok: false, errors: [{ path: 'rpoHours', message }] });
+  });
+
+  it('is what the check measures against: not for a disabled policy, still for one that stopped validating', () => {
+    expect(rpoHoursOf(withRpo(26))).toBe(26);
+    expect(rpoHoursOf({ ...withRpo(26), enabled: false })).toBeUndefined();
+    expect(rpoHoursOf({ ...withRpo(26), schedule: { expression: 'cron(bad)' } })).toBe(26);
+    expect(rpoHoursOf({ ...withRpo(0), schedule: { expression: 'cron(bad)' } })).toBeUndefined();
+    expect(rpoHoursOf(undefined)).toBeUndefined();
   });
 });
