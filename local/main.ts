@@ -8,11 +8,13 @@ import { formatLocal } from '../functions/shared/domain/schedule.js';
 import type { ScheduleStatus } from '../functions/shared/store/policies.js';
 import type { RunItem, TargetItem } from '../functions/shared/store/runs.js';
 import { loadFleet } from './fsx/index.js';
-import { readPolicyFiles, startSandbox } from './sandbox.js';
+import { readPolicyFiles, startSandbox, type Sandbox } from './sandbox.js';
 import { projectRoot } from './serverless-config.js';
 import { formatDuration, renderTable } from '../cli/table.js';
+import { removeSandboxFile, writeSandboxFile } from '../cli/sandbox-file.js';
 
 const usage = `Usage: npm start -- [--days N] [--start ISO-TIME] [--fleet FILE] [--policies DIR]
+       npm start -- --serve [--speed N] [--start ISO-TIME] [--fleet FILE] [--policies DIR]
 
 Runs fsx-backup offline: an FSx emulator seeded from the fleet file, DynamoDB Local with the
 project's tables, an EventBridge Scheduler emulator, and the backup-run state machine in
@@ -22,16 +24,22 @@ aws-local-stepfunctions with the real Lambda handlers, all on one simulated cloc
   --start TIME    where the simulated clock starts, default 2026-10-22T00:00:00Z, so the week
                   includes Europe's return to winter time (2026-10-25)
   --fleet FILE    FSx fleet, default examples/fleets/demo.yaml (format: examples/fleets/README.md)
-  --policies DIR  policies to load, default examples/policies (format: docs/policy.md)`;
+  --policies DIR  policies to load, default examples/policies (format: docs/policy.md)
+  --serve         instead of a fixed span, keep the sandbox running for the CLI
+                  (npx fsx-backup --local ...) until Ctrl-C: simulated time starts now
+                  (or at --start) and flows --speed times faster than real time
+  --speed N       with --serve, simulated seconds per real second, default 60`;
 
-let args: { days: string; start: string; fleet: string; policies: string; help: boolean };
+let args: { days: string; start?: string; fleet: string; policies: string; serve: boolean; speed: string; help: boolean };
 try {
   args = parseArgs({
     options: {
       days: { type: 'string', default: '7' },
-      start: { type: 'string', default: '2026-10-22T00:00:00Z' },
+      start: { type: 'string' },
       fleet: { type: 'string', default: 'examples/fleets/demo.yaml' },
       policies: { type: 'string', default: 'examples/policies' },
+      serve: { type: 'boolean', default: false },
+      speed: { type: 'string', default: '60' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }).values as typeof args;
@@ -45,8 +53,12 @@ if (args.help) {
 }
 const days = Number(args.days);
 if (!Number.isFinite(days) || days <= 0 || days > 62) fail(`--days must be a number of days above 0 and at most 62, got "${args.days}"`);
-const start = new Date(args.start);
-if (Number.isNaN(start.getTime()) || !/\d{4}-\d{2}-\d{2}/.test(args.start)) fail(`--start must be an ISO 8601 time such as 2026-10-22T00:00:00Z, got "${args.start}"`);
+// Served, the sandbox lives in the present (to the second) unless told otherwise.
+const startArg = args.start ?? (args.serve ? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString() : '2026-10-22T00:00:00Z');
+const start = new Date(startArg);
+if (Number.isNaN(start.getTime()) || !/\d{4}-\d{2}-\d{2}/.test(startArg)) fail(`--start must be an ISO 8601 time such as 2026-10-22T00:00:00Z, got "${startArg}"`);
+const speed = Number(args.speed);
+if (!Number.isFinite(speed) || speed < 1 || speed > 100_000) fail(`--speed must be a number from 1 to 100000, got "${args.speed}"`);
 const end = new Date(start.getTime() + days * 86_400_000);
 
 function fail(message: string): never {
@@ -95,6 +107,8 @@ try {
     ),
   );
 
+  if (args.serve) await serve(sb, String(policyFiles[0]?.policy.policyId ?? 'prod-daily'));
+
   console.log(`\n3. ${days} simulated day${days === 1 ? '' : 's'} pass unattended (${utc(start)} → ${utc(end)}): schedules fire, runs back up the fleet.\n`);
   const perDay = new Map<string, Record<string, number>>();
   const outcomes = await sb.runUnattended(end, {
@@ -131,6 +145,67 @@ try {
   npm test                             the behaviour, proven against the emulators and DynamoDB Local`);
 } finally {
   await sb.stop();
+}
+
+/**
+ * --serve: lets simulated time flow with the wall clock, `speed` times faster, and keeps the
+ * sandbox up for the CLI (`--local`, through the connection file) until SIGINT or SIGTERM;
+ * then stops it and ends the process.
+ */
+async function serve(sb: Sandbox, example: string): Promise<never> {
+  const controller = new AbortController();
+  const stopped = new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        controller.abort();
+        resolve();
+      });
+    }
+  });
+  sb.clock.pace(speed);
+  const file = writeSandboxFile({
+    region: sb.stateMachineArn.split(':')[3] ?? 'us-east-1',
+    stage: sb.config.stackName.replace(/^fsx-backup-/, ''),
+    stackName: sb.config.stackName,
+    endpoints: { dynamodb: sb.dynamo.endpoint, fsx: sb.fsx.endpoint, scheduler: sb.scheduler.endpoint, stepfunctions: sb.stepFunctions.endpoint },
+    policiesTable: sb.config.policiesTable,
+    runsTable: sb.config.runsTable,
+    stateMachineArn: sb.stateMachineArn,
+    scheduleGroup: sb.scheduling.target.groupName,
+    pid: process.pid,
+    clock: { virtual: sb.clock.now().toISOString(), wall: new Date().toISOString(), speed },
+  });
+  console.log(`\n3. The sandbox is serving. Simulated time flows ${speed}× real time from ${utc(sb.clock.now())}${speed === 60 ? ' (a real second is a simulated minute)' : ''}; schedules fire as they fall due.
+
+   Connection file: ${relative(process.cwd(), file) || file}
+   In another terminal:
+     npx fsx-backup --local policies list
+     npx fsx-backup --local run ${example} --wait
+     npx fsx-backup --local runs list
+     npx fsx-backup --local backups list --policy ${example}
+   Ctrl-C stops the sandbox.
+`);
+  let exitCode = 0;
+  try {
+    await Promise.race([
+      sb.runUnattended(new Date(start.getTime() + 100 * 365 * 86_400_000), {
+        onRunStarted: ({ policyId, scheduledTime, at }) => console.log(`  ${utc(at)}  ${policyId.padEnd(20)} slot ${utc(scheduledTime)}  started`),
+        onRunFinished: ({ policyId, scheduledTime, at, outcome }) => {
+          const summary = outcome.output as { status?: string; reason?: string } | undefined;
+          const result = outcome.status === 'SUCCEEDED' ? `${summary?.status ?? '?'}${summary?.reason ? `: ${truncate(summary.reason, 100)}` : ''}` : `execution ${outcome.status}: ${outcome.error?.name ?? ''} ${outcome.error?.message ?? ''}`;
+          console.log(`  ${utc(at)}  ${policyId.padEnd(20)} slot ${utc(scheduledTime)}  ${result}`);
+        },
+      }, controller.signal),
+      stopped,
+    ]);
+  } catch (e: unknown) {
+    console.error(`The sandbox failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    exitCode = 1;
+  }
+  console.log('\nStopping the sandbox…');
+  removeSandboxFile(file);
+  await sb.stop();
+  process.exit(exitCode);
 }
 
 async function printHistory(runs: RunItem[], zones: Map<string, string>) {

@@ -1,0 +1,188 @@
+// `fsx-backup run <policyId> [--wait]`: a manual run through Step Functions (the slot is the
+// minute the execution starts), optionally followed live from DescribeExecution and the runs table.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DescribeExecutionCommand, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import type { Command } from 'commander';
+import type { RunItem, TargetItem } from '../../functions/shared/store/runs.js';
+import type { Context } from '../context.js';
+import { EXIT, EnvironmentError, NotFoundError } from '../errors.js';
+import { commandHint, formatCounts, formatPercent, printJson, runSummary, targetElapsed, targetReason, targetType, targetsTable, truncate, utcSeconds, withoutKeys } from '../format.js';
+import { contextOf, wantsJson } from '../kit.js';
+import { formatDuration, renderTable } from '../table.js';
+import { policyTimezone } from './runs.js';
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('start a manual run of a policy now; the slot is the current minute (a second run in the same minute is the same run)')
+    .argument('<policyId>')
+    .option('--wait', 'follow the run live until it ends, then print its summary; exit 0 only if it SUCCEEDED')
+    .action((policyId: string, opts: { wait?: boolean }, cmd: Command) => run(policyId, opts.wait === true, cmd));
+}
+
+interface Started {
+  executionArn: string;
+  name: string;
+  alreadyStarted: boolean;
+}
+
+async function run(policyId: string, wait: boolean, cmd: Command): Promise<void> {
+  const ctx = contextOf(cmd);
+  const json = wantsJson(cmd);
+  const policy = await ctx.policies.getPolicyItem(policyId);
+  if (!policy) throw new NotFoundError(`no policy "${policyId}" in ${ctx.tables.policies}; list them with ${commandHint(ctx, 'policies list')}`);
+  if (policy.enabled === false) console.error(`Note: policy ${policyId} is disabled, so the run will end POLICY_DISABLED without backing anything up.`);
+
+  const started = await startManualRun(ctx, policyId);
+  if (!json) {
+    console.log(`${started.alreadyStarted ? 'Already started this minute' : 'Started'}: a manual run of ${policyId}`);
+    console.log(`  execution  ${started.executionArn}`);
+  }
+  const claimed = await waitForSlot(ctx, policyId, started.executionArn, wait ? Infinity : 15_000);
+  if (!wait) {
+    if (json) return printJson({ policyId, ...started, scheduledTime: claimed?.scheduledTime ?? null });
+    if (claimed) {
+      console.log(`  slot       ${claimed.scheduledTime}`);
+      console.log(`\nFollow it with ${commandHint(ctx, `runs show ${policyId} ${claimed.scheduledTime}`)}`);
+    } else console.log(`  slot       not claimed yet; see ${commandHint(ctx, `runs list --policy ${policyId}`)}`);
+    return;
+  }
+  if (!claimed) throw new EnvironmentError(`the execution ended without recording a run: see ${started.executionArn}`);
+  if (!json) console.log(`  slot       ${claimed.scheduledTime}\n`);
+  const outcome = await follow(ctx, policyId, started.executionArn, claimed.scheduledTime, json);
+  const { execution, run: finalRun, targets } = outcome;
+  const ours = finalRun?.executionId === started.executionArn;
+  if (json) {
+    printJson({
+      policyId,
+      ...started,
+      scheduledTime: claimed.scheduledTime,
+      execution: { status: execution.status, error: execution.error, cause: execution.cause },
+      run: finalRun ? withoutKeys(finalRun) : null,
+      targets: targets.map(withoutKeys),
+    });
+  } else {
+    console.log('');
+    if (finalRun && !ours) console.log(`The slot ${claimed.scheduledTime} was already taken by ${finalRun.executionId}; this execution backed nothing up. That run:\n`);
+    if (execution.status !== 'SUCCEEDED') console.log(`Execution ${execution.status}${execution.error ? `: ${execution.error}${execution.cause ? `: ${execution.cause}` : ''}` : ''}\n`);
+    if (finalRun) {
+      console.log(runSummary(finalRun, await policyTimezone(ctx, policyId)));
+      if (targets.length) console.log(`\n${targetsTable(targets)}`);
+    }
+  }
+  process.exitCode = ours && finalRun?.status === 'SUCCEEDED' ? EXIT.OK : EXIT.NOT_OK;
+}
+
+/** `prod-daily-manual-20261204T0107`: names can't hold ':', and one name per minute makes a retry the same run. */
+function executionName(policyId: string, now: Date): string {
+  return `${policyId}-manual-${now.toISOString().slice(0, 16).replace(/[-:]/g, '')}`;
+}
+
+async function startManualRun(ctx: Context, policyId: string): Promise<Started> {
+  const stateMachineArn = await ctx.stateMachineArn();
+  const name = executionName(policyId, ctx.now());
+  try {
+    const out = await ctx.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ policyId, trigger: 'manual' }) }));
+    return { executionArn: out.executionArn ?? '', name, alreadyStarted: false };
+  } catch (e: unknown) {
+    const errorName = e instanceof Error ? e.name : '';
+    // Same name, same input, already ended: the run of this minute exists; show it.
+    if (errorName === 'ExecutionAlreadyExists') {
+      return { executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, name, alreadyStarted: true };
+    }
+    if (errorName === 'StateMachineDoesNotExist') {
+      throw new EnvironmentError(`the state machine ${stateMachineArn} does not exist: is the stack deployed? npx osls deploy --stage ${ctx.stage}`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+async function describe(ctx: Context, executionArn: string): Promise<DescribeExecutionCommandOutput> {
+  return ctx.sfn.send(new DescribeExecutionCommand({ executionArn }));
+}
+
+/**
+ * The run this execution claimed. Start run records the slot with the execution's ARN; an
+ * execution that ended without one (a duplicate delivery) names its slot in its output.
+ */
+async function waitForSlot(ctx: Context, policyId: string, executionArn: string, timeoutMs: number): Promise<RunItem | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const recent = await ctx.runs.listRuns(policyId, 10);
+    const mine = recent.find((r) => r.executionId === executionArn);
+    if (mine) return mine;
+    const execution = await describe(ctx, executionArn);
+    if (execution.status !== 'RUNNING') {
+      const slot = (JSON.parse(execution.output ?? '{}') as { scheduledTime?: string }).scheduledTime;
+      return slot ? ctx.runs.getRun(policyId, slot) : undefined;
+    }
+    if (Date.now() > deadline) return undefined;
+    await sleep(ctx.pollMs);
+  }
+}
+
+interface Followed {
+  execution: DescribeExecutionCommandOutput;
+  run?: RunItem;
+  targets: TargetItem[];
+}
+
+/** Polls until the execution ends, redrawing the targets' progress (or a line per change off a terminal). */
+async function follow(ctx: Context, policyId: string, executionArn: string, slot: string, quiet: boolean): Promise<Followed> {
+  const view = quiet ? undefined : process.stdout.isTTY ? new LiveView() : new ChangeLog();
+  for (;;) {
+    const execution = await describe(ctx, executionArn);
+    const [run, targets] = await Promise.all([ctx.runs.getRun(policyId, slot), ctx.runs.allTargets(policyId, slot)]);
+    view?.update(run, targets, ctx.now());
+    if (execution.status !== 'RUNNING') return { execution, run, targets };
+    await sleep(ctx.pollMs);
+  }
+}
+
+function progressRow(t: TargetItem, now: Date): string[] {
+  return [t.targetId, targetType(t), t.status, t.lifecycle ?? '', formatPercent(t.progressPercent), formatDuration(targetElapsed(t, now)), targetReason(t)];
+}
+
+const PROGRESS_HEADERS = ['TARGET', 'TYPE', 'STATUS', 'LIFECYCLE', 'PROGRESS', 'ELAPSED', 'REASON'];
+
+/** On a terminal: the whole view, redrawn in place. */
+class LiveView {
+  private drawn = 0;
+
+  update(run: RunItem | undefined, targets: TargetItem[], now: Date): void {
+    const width = Math.max(40, (process.stdout.columns ?? 160) - 1);
+    const header = `${utcSeconds(now)}  run ${run?.status ?? 'starting'}${run ? `, targets ${formatCounts(run)}` : ''}`;
+    const lines = [header, '', ...renderTable(PROGRESS_HEADERS, targets.map((t) => progressRow(t, now))).split('\n')].map((l) => truncate(l, width));
+    const up = this.drawn > 0 ? `\x1b[${this.drawn}F\x1b[0J` : '';
+    process.stdout.write(`${up}${lines.join('\n')}\n`);
+    this.drawn = lines.length;
+  }
+}
+
+/** Off a terminal (a log, a pipe): one line per change of the run or of a target. */
+class ChangeLog {
+  private seen = new Map<string, string>();
+  private headed = false;
+
+  update(run: RunItem | undefined, targets: TargetItem[], now: Date): void {
+    const at = utcSeconds(now);
+    if (!this.headed) {
+      this.headed = true;
+      console.log(`${'TIME'.padEnd(20)}  ${'TARGET'.padEnd(23)} ${'TYPE'.padEnd(14)} ${'STATUS'.padEnd(11)} ${'LIFECYCLE'.padEnd(12)} ${'PROG'.padStart(4)} ${'ELAPSED'.padStart(7)}  REASON`);
+    }
+    if (run) {
+      const state = `${run.status} ${run.targetCount ?? ''}`;
+      if (this.seen.get('run') !== state) {
+        this.seen.set('run', state);
+        console.log(`${at}  run ${run.status}${run.targetCount !== undefined ? `, ${run.targetCount} target${run.targetCount === 1 ? '' : 's'}` : ''}`);
+      }
+    }
+    for (const t of targets) {
+      const state = [t.status, t.lifecycle, t.progressPercent, t.reason].join('|');
+      if (this.seen.get(t.targetId) === state) continue;
+      this.seen.set(t.targetId, state);
+      const [id, type, status, lifecycle, percent, elapsed, reason] = progressRow(t, now);
+      console.log(`${at}  ${id?.padEnd(23)} ${type?.padEnd(14)} ${status?.padEnd(11)} ${lifecycle?.padEnd(12)} ${percent?.padStart(4)} ${elapsed?.padStart(7)}  ${reason}`.trimEnd());
+    }
+  }
+}
