@@ -1,6 +1,6 @@
 // The connection file a serving sandbox (npm start -- --serve) writes and `fsx-backup --local`
 // reads: the sandbox's endpoints, table names and state machine, and the process serving them.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError, SANDBOX_HINT } from './errors.js';
@@ -31,7 +31,10 @@ export function sandboxFilePath(): string {
 
 export function writeSandboxFile(connection: SandboxConnection, path = sandboxFilePath()): string {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(connection, null, 2)}\n`);
+  // Written aside and renamed, so a reader never sees half a file.
+  const partial = `${path}.${process.pid}.tmp`;
+  writeFileSync(partial, `${JSON.stringify(connection, null, 2)}\n`);
+  renameSync(partial, path);
   return path;
 }
 

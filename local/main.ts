@@ -163,7 +163,7 @@ async function serve(sb: Sandbox, example: string): Promise<never> {
     }
   });
   sb.clock.pace(speed);
-  const file = writeSandboxFile({
+  const connection = {
     region: sb.stateMachineArn.split(':')[3] ?? 'us-east-1',
     stage: sb.config.stackName.replace(/^fsx-backup-/, ''),
     stackName: sb.config.stackName,
@@ -173,8 +173,11 @@ async function serve(sb: Sandbox, example: string): Promise<never> {
     stateMachineArn: sb.stateMachineArn,
     scheduleGroup: sb.scheduling.target.groupName,
     pid: process.pid,
-    clock: { virtual: sb.clock.now().toISOString(), wall: new Date().toISOString(), speed },
-  });
+  };
+  const clockNow = () => ({ virtual: sb.clock.now().toISOString(), wall: new Date().toISOString(), speed });
+  const file = writeSandboxFile({ ...connection, clock: clockNow() });
+  // Paced time lags the wall clock a little (timers run late); a fresh reading keeps the CLI's estimate close.
+  const refresh = setInterval(() => writeSandboxFile({ ...connection, clock: clockNow() }), 5_000);
   console.log(`\n3. The sandbox is serving. Simulated time flows ${speed}× real time from ${utc(sb.clock.now())}${speed === 60 ? ' (a real second is a simulated minute)' : ''}; schedules fire as they fall due.
 
    Connection file: ${relative(process.cwd(), file) || file}
@@ -189,7 +192,7 @@ async function serve(sb: Sandbox, example: string): Promise<never> {
   try {
     await Promise.race([
       sb.runUnattended(new Date(start.getTime() + 100 * 365 * 86_400_000), {
-        onRunStarted: ({ policyId, scheduledTime, at }) => console.log(`  ${utc(at)}  ${policyId.padEnd(20)} slot ${utc(scheduledTime)}  started`),
+        onRunStarted: ({ policyId, scheduledTime, at }) => controller.signal.aborted || console.log(`  ${utc(at)}  ${policyId.padEnd(20)} slot ${utc(scheduledTime)}  started`),
         onRunFinished: ({ policyId, scheduledTime, at, outcome }) => {
           const summary = outcome.output as { status?: string; reason?: string } | undefined;
           const result = outcome.status === 'SUCCEEDED' ? `${summary?.status ?? '?'}${summary?.reason ? `: ${truncate(summary.reason, 100)}` : ''}` : `execution ${outcome.status}: ${outcome.error?.name ?? ''} ${outcome.error?.message ?? ''}`;
@@ -202,6 +205,7 @@ async function serve(sb: Sandbox, example: string): Promise<never> {
     console.error(`The sandbox failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     exitCode = 1;
   }
+  clearInterval(refresh);
   console.log('\nStopping the sandbox…');
   removeSandboxFile(file);
   await sb.stop();

@@ -150,7 +150,7 @@ class LiveView {
   private drawn = 0;
 
   update(run: RunItem | undefined, targets: TargetItem[], now: Date): void {
-    const width = Math.max(40, (process.stdout.columns ?? 160) - 1);
+    const width = Math.max(40, (process.stdout.columns || 160) - 1);
     const header = `${utcSeconds(now)}  run ${run?.status ?? 'starting'}${run ? `, targets ${formatCounts(run)}` : ''}`;
     const lines = [header, '', ...renderTable(PROGRESS_HEADERS, targets.map((t) => progressRow(t, now))).split('\n')].map((l) => truncate(l, width));
     const up = this.drawn > 0 ? `\x1b[${this.drawn}F\x1b[0J` : '';
