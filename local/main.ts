@@ -137,10 +137,13 @@ try {
   console.log(`\nThe FSx emulator now holds ${backups.length} backups made by ${outcomes.length} runs (${backups.filter((b) => b.Lifecycle === 'AVAILABLE').length} AVAILABLE), one per target per slot.`);
   console.log(`${days} simulated day${days === 1 ? '' : 's'} took ${((Date.now() - realStart) / 1000).toFixed(1)} s of real time.\n`);
   console.log(`Look further:
+  npm start -- --serve                 keep a sandbox up, then in another terminal try the CLI:
+                                       npx fsx-backup --local run prod-daily --wait (docs/cli.md)
   npm start -- --days 14               a longer span (or --start, --fleet, --policies; --help)
   examples/policies/*.yaml             the policies above; docs/policy.md explains every field
   examples/fleets/demo.yaml            the simulated FSx fleet; docs/fsx-emulator.md
-  docs/architecture.md                 how a run works, the runs table, where to look in the AWS console
+  docs/architecture.md                 how a run works, the runs table, schedules, permissions
+  docs/operating.md                    statuses and what to do, the console, alarms, RPO check
   docs/schedules.md                    how schedules fire, daylight saving included
   npm test                             the behaviour, proven against the emulators and DynamoDB Local`);
 } finally {
