@@ -8,7 +8,7 @@ import { formatLocal } from '../functions/shared/domain/schedule.js';
 import type { ScheduleStatus } from '../functions/shared/store/policies.js';
 import type { RunItem, TargetItem } from '../functions/shared/store/runs.js';
 import { loadFleet } from './fsx/index.js';
-import { readPolicyFiles, startSandbox, type Sandbox } from './sandbox.js';
+import { readPolicyFiles, sandboxConnection, startSandbox, type Sandbox } from './sandbox.js';
 import { projectRoot } from './serverless-config.js';
 import { formatDuration, renderTable } from '../cli/table.js';
 import { removeSandboxFile, writeSandboxFile } from '../cli/sandbox-file.js';
@@ -166,21 +166,9 @@ async function serve(sb: Sandbox, example: string): Promise<never> {
     }
   });
   sb.clock.pace(speed);
-  const connection = {
-    region: sb.stateMachineArn.split(':')[3] ?? 'us-east-1',
-    stage: sb.config.stackName.replace(/^fsx-backup-/, ''),
-    stackName: sb.config.stackName,
-    endpoints: { dynamodb: sb.dynamo.endpoint, fsx: sb.fsx.endpoint, scheduler: sb.scheduler.endpoint, stepfunctions: sb.stepFunctions.endpoint },
-    policiesTable: sb.config.policiesTable,
-    runsTable: sb.config.runsTable,
-    stateMachineArn: sb.stateMachineArn,
-    scheduleGroup: sb.scheduling.target.groupName,
-    pid: process.pid,
-  };
-  const clockNow = () => ({ virtual: sb.clock.now().toISOString(), wall: new Date().toISOString(), speed });
-  const file = writeSandboxFile({ ...connection, clock: clockNow() });
+  const file = writeSandboxFile(sandboxConnection(sb, speed));
   // Paced time lags the wall clock a little (timers run late); a fresh reading keeps the CLI's estimate close.
-  const refresh = setInterval(() => writeSandboxFile({ ...connection, clock: clockNow() }), 5_000);
+  const refresh = setInterval(() => writeSandboxFile(sandboxConnection(sb, speed)), 5_000);
   console.log(`\n3. The sandbox is serving. Simulated time flows ${speed}× real time from ${utc(sb.clock.now())}${speed === 60 ? ' (a real second is a simulated minute)' : ''}; schedules fire as they fall due.
 
    Connection file: ${relative(process.cwd(), file) || file}

@@ -23,6 +23,7 @@ import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler/inde
 import { readServerlessConfig } from './serverless-config.js';
 import { startStepFunctionsEmulator, type StepFunctionsEmulator } from './sfn/index.js';
 import { StreamPoller } from './streams.js';
+import type { SandboxConnection } from '../cli/sandbox-file.js';
 
 export interface SandboxOptions {
   fleet: FleetInput | string;
@@ -190,6 +191,22 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       clock.stopPacing();
       await Promise.allSettled([fsx.close(), dynamo.stop(), scheduler.close(), stepFunctions.close()]);
     },
+  };
+}
+
+/** What the CLI needs to reach this sandbox (`--local`), with a reading of its clock. */
+export function sandboxConnection(sb: Sandbox, speed: number): SandboxConnection {
+  return {
+    region: sb.stateMachineArn.split(':')[3] ?? 'us-east-1',
+    stage: sb.config.stackName.replace(/^fsx-backup-/, ''),
+    stackName: sb.config.stackName,
+    endpoints: { dynamodb: sb.dynamo.endpoint, fsx: sb.fsx.endpoint, scheduler: sb.scheduler.endpoint, stepfunctions: sb.stepFunctions.endpoint },
+    policiesTable: sb.config.policiesTable,
+    runsTable: sb.config.runsTable,
+    stateMachineArn: sb.stateMachineArn,
+    scheduleGroup: sb.scheduling.target.groupName,
+    pid: process.pid,
+    clock: { virtual: sb.clock.now().toISOString(), wall: new Date().toISOString(), speed },
   };
 }
 

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import type { SandboxConnection } from '../../cli/sandbox-file.js';
-import type { Sandbox } from '../../local/sandbox.js';
+import { sandboxConnection, type Sandbox } from '../../local/sandbox.js';
 import type { ScheduleStatus } from '../../functions/shared/store/policies.js';
 import { backupsOf, policy, runPolicy, sandbox, uniquePolicyId } from './helpers.js';
 
@@ -24,19 +23,7 @@ let connectionFile: string;
 
 /** The connection file npm start -- --serve would write, for this sandbox. */
 function writeConnection(speed: number) {
-  const connection: SandboxConnection = {
-    region: 'us-east-1',
-    stage: 'local',
-    stackName: sb.config.stackName,
-    endpoints: { dynamodb: sb.dynamo.endpoint, fsx: sb.fsx.endpoint, scheduler: sb.scheduler.endpoint, stepfunctions: sb.stepFunctions.endpoint },
-    policiesTable: sb.config.policiesTable,
-    runsTable: sb.config.runsTable,
-    stateMachineArn: sb.stateMachineArn,
-    scheduleGroup: sb.scheduling.target.groupName,
-    pid: process.pid,
-    clock: { virtual: sb.clock.now().toISOString(), wall: new Date().toISOString(), speed },
-  };
-  writeFileSync(connectionFile, JSON.stringify(connection));
+  writeFileSync(connectionFile, JSON.stringify(sandboxConnection(sb, speed)));
 }
 
 interface CliResult {
