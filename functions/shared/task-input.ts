@@ -1,20 +1,16 @@
 // The shapes of the state that flows between the workflow's tasks: small counters and cursors
 // only, so the payload stays the same size however many targets a run has.
 import { z } from 'zod';
+import { normalizeSlotTime } from './domain/tokens.js';
 
-/** Normalizes a slot time to whole seconds in UTC ("2026-12-04T01:00:00Z"). */
-export function normalizeSlotTime(value: string): string {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new Error(`"${value}" is not an ISO 8601 time`);
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
+/**
+ * A slot is a minute (EventBridge Scheduler has one-minute precision): the run's key, its
+ * backups' token and tags all use the same normalized time, "2026-12-04T01:00:00Z".
+ */
+export { normalizeSlotTime };
 
 /** The minute a time falls in, as a slot time ("2026-12-04T01:07:00Z"). */
-export function currentMinute(value: string): string {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new Error(`"${value}" is not an ISO 8601 time`);
-  return new Date(Math.floor(ms / 60_000) * 60_000).toISOString().replace('.000Z', 'Z');
-}
+export const currentMinute = (value: string): string => normalizeSlotTime(value);
 
 export const slotTime = z.string().transform((value, ctx) => {
   try {
