@@ -9,6 +9,8 @@ export interface FinishRunInput {
   policyId: string;
   scheduledTime?: string;
   trigger: string;
+  /** This execution: only the execution that claimed the slot may finish its run. */
+  executionId: string;
   /** Set by the state machine's Catch when a task failed for good. */
   error?: { Error?: string; Cause?: string };
 }
@@ -34,6 +36,12 @@ export async function finishRun(input: FinishRunInput, deps: Pick<Deps, 'runs' |
     log.error('run finished', { status: 'FAILED', reason });
     return { policyId, scheduledTime, status: 'FAILED', reason };
   }
+  if (run.executionId !== input.executionId) {
+    // A second delivery of the slot that failed before it could see the claim: the run belongs
+    // to another execution, which goes on; this one changes nothing.
+    log.warn('slot owned by another execution; this execution changed nothing', { claimedBy: run.executionId, error: input.error?.Error });
+    return { policyId, scheduledTime, status: run.status, reason: `duplicate delivery: the slot belongs to ${run.executionId}` };
+  }
   if (run.status !== 'RUNNING') return summarize(run);
 
   const now = clock.now();
@@ -48,7 +56,9 @@ export async function finishRun(input: FinishRunInput, deps: Pick<Deps, 'runs' |
   }
   const targets = await runs.allTargets(policyId, scheduledTime);
   const counts = countByStatus(targets);
-  const status = rollUpRunStatus(counts);
+  // A run that failed before its targets were recorded did not find out what to back up: that
+  // is a failure, not "no targets".
+  const status = input.error && !run.targetsRecordedAt ? 'FAILED' : rollUpRunStatus(counts);
   reason ??= problemSummary(targets);
   const finished = await runs.finishRun(policyId, scheduledTime, {
     status,
@@ -84,10 +94,19 @@ function recordMetrics(run: RunItem, targets: TargetItem[], deps: Pick<Deps, 'me
   metrics.addMetric(`Runs${run.status}`, MetricUnit.Count, 1);
   if (run.startLagSeconds !== undefined) metrics.addMetric('StartLag', MetricUnit.Seconds, run.startLagSeconds);
   if (run.durationSeconds !== undefined) metrics.addMetric('RunDuration', MetricUnit.Seconds, run.durationSeconds);
-  for (const t of targets) {
-    if (t.status === 'SUCCEEDED' && t.durationSeconds !== undefined) metrics.addMetric('BackupDuration', MetricUnit.Seconds, t.durationSeconds);
+  // Powertools flushes a metric by itself at 100 values, and a flush drops the dimensions: flush
+  // the durations 100 at a time, each batch with the policy dimension.
+  const durations = targets.filter((t) => t.status === 'SUCCEEDED' && t.durationSeconds !== undefined).map((t) => t.durationSeconds as number);
+  for (let i = 0; i < durations.length; i += METRIC_VALUES_PER_FLUSH) {
+    if (i > 0) {
+      metrics.publishStoredMetrics();
+      metrics.addDimension('policyId', run.policyId);
+    }
+    for (const d of durations.slice(i, i + METRIC_VALUES_PER_FLUSH)) metrics.addMetric('BackupDuration', MetricUnit.Seconds, d);
   }
 }
+
+const METRIC_VALUES_PER_FLUSH = 99;
 
 /** Per-target failure lines for Logs Insights, at most this many per run (the runs table has them all). */
 export const TARGET_LINES_PER_RUN = 200;

@@ -28,6 +28,9 @@ export interface StartRunOutput {
   run: StartRunOutcome;
 }
 
+/** Validation errors kept on a run item; the rest are counted in its reason. */
+const MAX_RECORDED_ERRORS = 50;
+
 const minutes = (iso: string, n: number) => new Date(Date.parse(iso) + n * 60_000).toISOString();
 
 export async function startRun(input: StartRunInput, deps: Pick<Deps, 'runs' | 'policies' | 'fsx' | 'clock' | 'config' | 'log'>): Promise<StartRunOutput> {
@@ -66,11 +69,15 @@ async function claimAndPrepare(input: StartRunInput, deps: Pick<Deps, 'runs' | '
   }
   const parsed = parsePolicy(item);
   if (!parsed.ok) {
+    // Bounded, so that a policy with thousands of bad ids still fits in one item (400 KB).
+    const errors = parsed.errors.slice(0, MAX_RECORDED_ERRORS);
+    const more = parsed.errors.length - errors.length;
+    const reason = `policy ${policyId} is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}${more > 0 ? `; and ${more} more errors` : ''}`;
     await runs.finishRun(policyId, scheduledTime, {
       status: 'FAILED',
       finishedAt: now,
-      reason: `policy ${policyId} is invalid: ${parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
-      errors: parsed.errors,
+      reason: reason.length > 4000 ? `${reason.slice(0, 4000)}…` : reason,
+      errors,
     });
     return { outcome: 'ENDED', targets: 0 };
   }
