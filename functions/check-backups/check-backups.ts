@@ -1,11 +1,12 @@
 // Check backups: describes every in-flight backup of a batch, at most 50 ids per call, and
 // records lifecycle and progress; ends targets whose backup finished or ran out of time.
-import { BackupNotFound, DescribeBackupsCommand, type Backup } from '@aws-sdk/client-fsx';
+import { BackupNotFound, paginateDescribeBackups, type Backup } from '@aws-sdk/client-fsx';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { mapWithConcurrency } from '../shared/concurrency.js';
 import type { Deps } from '../shared/deps.js';
 import { carriedCounters, nextWaitSeconds } from '../shared/progress.js';
-import type { TargetItem } from '../shared/store/runs.js';
+import { errorMessage, errorName } from '../shared/errors.js';
+import type { FsxErrorInfo, TargetItem } from '../shared/store/runs.js';
 import type { LoopInput, Progress } from '../shared/task-input.js';
 
 const DESCRIBE_LIMIT = 50;
@@ -28,8 +29,18 @@ export async function checkBackups(input: LoopInput, deps: Pick<Deps, 'runs' | '
   const batches: TargetItem[][] = [];
   for (let i = 0; i < inProgress.length; i += DESCRIBE_LIMIT) batches.push(inProgress.slice(i, i + DESCRIBE_LIMIT));
   const described = new Map<string, Backup>();
+  // Backups FSx could not describe this time (throttling, 5xx after the SDK's retries): they stay
+  // in flight until the next poll; a describe error must not end backups that are running.
+  const unknown = new Map<string, FsxErrorInfo>();
   await mapWithConcurrency(batches, DESCRIBE_CONCURRENCY, async (batch) => {
-    for (const b of await describeBackups(batch.map((t) => t.backupId as string))) described.set(b.BackupId ?? '', b);
+    const ids = batch.map((t) => t.backupId as string);
+    try {
+      for (const b of await describeBackups(ids)) described.set(b.BackupId ?? '', b);
+    } catch (e: unknown) {
+      const error = { name: errorName(e), message: errorMessage(e) };
+      log.warn('DescribeBackups failed; these backups are checked again on the next poll', { backups: ids.length, error });
+      for (const id of ids) unknown.set(id, error);
+    }
   });
 
   const now = clock.now();
@@ -42,7 +53,14 @@ export async function checkBackups(input: LoopInput, deps: Pick<Deps, 'runs' | '
   for (const t of inProgress) {
     const backup = described.get(t.backupId as string);
     const move = (attrs: Partial<TargetItem>) => runs.updateTarget(policyId, scheduledTime, t.targetId, 'IN_PROGRESS', attrs);
-    if (!backup) {
+    const describeError = unknown.get(t.backupId as string);
+    if (describeError) {
+      if (timedOut) {
+        await move({ status: 'TIMED_OUT', ...finished(t), lastError: describeError, reason: `its backup ${t.backupId} could not be described when the completion window ended (${describeError.name}: ${describeError.message})` });
+      } else {
+        inFlight++;
+      }
+    } else if (!backup) {
       await move({ status: 'FAILED', ...finished(t), lastError: { name: 'BackupNotFound', message: `backup ${t.backupId} no longer exists` }, reason: `backup ${t.backupId} no longer exists (deleted by someone else?)` });
     } else if (backup.Lifecycle === 'AVAILABLE') {
       // The RPO check reads each target's newest good backup from here instead of walking old runs.
@@ -88,10 +106,15 @@ export async function checkBackups(input: LoopInput, deps: Pick<Deps, 'runs' | '
   log.info('check batch done', { batch: page.targets.length, described: inProgress.length, pending, inFlight, more: Boolean(page.cursor) });
   return progress;
 
-  /** One call for up to 50 ids; when one of them is gone, the call fails and the ids are asked one by one. */
+  /**
+   * Up to 50 ids, every page (FSx may end a page early and hand back a NextToken); when one of
+   * the ids is gone the call fails with BackupNotFound, and the ids are asked one by one.
+   */
   async function describeBackups(ids: string[]): Promise<Backup[]> {
     try {
-      return (await fsx.send(new DescribeBackupsCommand({ BackupIds: ids }))).Backups ?? [];
+      const found: Backup[] = [];
+      for await (const p of paginateDescribeBackups({ client: fsx }, { BackupIds: ids })) found.push(...(p.Backups ?? []));
+      return found;
     } catch (e: unknown) {
       if (!(e instanceof BackupNotFound) || ids.length === 1) {
         if (e instanceof BackupNotFound) return [];

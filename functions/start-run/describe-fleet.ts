@@ -1,8 +1,6 @@
 // Reads the file systems and ONTAP volumes a policy's selector can reach, with the fewest
 // FSx calls: only the named ids when the policy names ids only, the whole account otherwise.
 import {
-  DescribeFileSystemsCommand,
-  DescribeVolumesCommand,
   FileSystemNotFound,
   VolumeNotFound,
   paginateDescribeFileSystems,
@@ -28,8 +26,18 @@ export async function describeFleet(fsx: FSxClient, selector: TargetSelector): P
 
   const fsIds = selector.ids.filter((id) => !id.startsWith('fsvol-'));
   const volumeIds = selector.ids.filter((id) => id.startsWith('fsvol-'));
-  const fileSystems = await describeEach(fsIds, async (ids) => (await fsx.send(new DescribeFileSystemsCommand({ FileSystemIds: ids }))).FileSystems ?? [], FileSystemNotFound);
-  const volumes = await describeEach(volumeIds, async (ids) => (await fsx.send(new DescribeVolumesCommand({ VolumeIds: ids }))).Volumes ?? [], VolumeNotFound);
+  const describeFileSystems = async (ids: string[]) => {
+    const out: FileSystem[] = [];
+    for await (const page of paginateDescribeFileSystems({ client: fsx }, { FileSystemIds: ids })) out.push(...(page.FileSystems ?? []));
+    return out;
+  };
+  const describeVolumes = async (ids: string[]) => {
+    const out: Volume[] = [];
+    for await (const page of paginateDescribeVolumes({ client: fsx }, { VolumeIds: ids })) out.push(...(page.Volumes ?? []));
+    return out;
+  };
+  const fileSystems = await describeEach(fsIds, describeFileSystems, FileSystemNotFound);
+  const volumes = await describeEach(volumeIds, describeVolumes, VolumeNotFound);
   // An ONTAP file system named by id stands for its volumes; the volumes' file systems tell the type.
   const ontapIds = fileSystems.filter((f) => f.FileSystemType === 'ONTAP').map((f) => f.FileSystemId ?? '');
   for (const fsId of ontapIds) {
@@ -37,27 +45,27 @@ export async function describeFleet(fsx: FSxClient, selector: TargetSelector): P
   }
   const knownFs = new Set(fileSystems.map((f) => f.FileSystemId));
   const parentIds = [...new Set(volumes.map((v) => v.FileSystemId ?? ''))].filter((id) => id && !knownFs.has(id));
-  fileSystems.push(...(await describeEach(parentIds, async (ids) => (await fsx.send(new DescribeFileSystemsCommand({ FileSystemIds: ids }))).FileSystems ?? [], FileSystemNotFound)));
+  fileSystems.push(...(await describeEach(parentIds, describeFileSystems, FileSystemNotFound)));
   return { fileSystems: fileSystems.map(toFleetFileSystem), volumes: volumes.map(toFleetVolume) };
 }
 
-/** Describes ids 50 at a time; a chunk that names a missing id is retried id by id. */
+/**
+ * Describes ids 50 at a time. One missing id fails its whole call, so a failing chunk is split in
+ * halves until the missing ids are alone (log2(50) extra calls per missing id, not 50).
+ */
 async function describeEach<T>(ids: string[], describe: (ids: string[]) => Promise<T[]>, notFound: abstract new (...args: never[]) => Error): Promise<T[]> {
-  const out: T[] = [];
-  for (const ids50 of chunk([...new Set(ids)], 50)) {
+  const describeOrSplit = async (chunk: string[]): Promise<T[]> => {
     try {
-      out.push(...(await describe(ids50)));
+      return await describe(chunk);
     } catch (e: unknown) {
       if (!(e instanceof notFound)) throw e;
-      for (const id of ids50) {
-        try {
-          out.push(...(await describe([id])));
-        } catch (inner: unknown) {
-          if (!(inner instanceof notFound)) throw inner;
-        }
-      }
+      if (chunk.length === 1) return [];
+      const half = Math.ceil(chunk.length / 2);
+      return [...(await describeOrSplit(chunk.slice(0, half))), ...(await describeOrSplit(chunk.slice(half)))];
     }
-  }
+  };
+  const out: T[] = [];
+  for (const ids50 of chunk([...new Set(ids)], 50)) out.push(...(await describeOrSplit(ids50)));
   return out;
 }
 
