@@ -28,6 +28,10 @@ const handlerFactories: Record<string, (deps: () => Deps) => TaskHandler> = {
 };
 
 /** Step Functions history events per state type, as AWS counts them (see docs/performance.md). */
+/** Step Functions' hard limits for a Standard execution. */
+const HISTORY_EVENT_LIMIT = 25_000;
+const PAYLOAD_LIMIT_BYTES = 262_144;
+
 const HISTORY_EVENTS = { Task: 5, Choice: 2, Wait: 2, Succeed: 2, Fail: 2, Pass: 2, Retry: 3 } as const;
 /**
  * An inline Map state: MapStateEntered, MapStateStarted, MapStateSucceeded, MapStateExited; each
@@ -65,6 +69,11 @@ export interface RunnerOptions {
   stateMachineKey?: string;
   /** The deployed state machine's name, for execution ARNs (default fsx-backup-local-<key>). */
   machineName?: string;
+  /**
+   * Fail an execution, as AWS would, once its history passes 25,000 events or a state's payload
+   * passes 256 KiB (default on; the benchmark turns it off to measure how far a design overshoots).
+   */
+  enforceLimits?: boolean;
   /** Another ASL file to run instead of the deployed one (the benchmark's naive design). */
   definitionPath?: string;
   /**
@@ -165,7 +174,12 @@ export class WorkflowRunner {
       overrides: { taskResourceLocalHandlers: local as never, retryIntervalOverrides: Object.fromEntries(Object.keys(this.taskFunctions).map((n) => [n, 0])) },
       context: { Execution: { Id: executionId, Name: name, Input: input, StartTime: startTime } } as never,
     });
-    const counting = this.countEvents(execution.eventLogs, stats);
+    let limitError: { name: string; message: string } | undefined;
+    const counting = this.countEvents(execution.eventLogs, stats, (error) => {
+      if (this.opts.enforceLimits === false || limitError) return;
+      limitError = error;
+      execution.abort();
+    });
     try {
       const output = await execution.result;
       await counting;
@@ -175,14 +189,21 @@ export class WorkflowRunner {
       await counting;
       stats.historyEvents += 2;
       const err = e as { name?: string; message?: string; cause?: { name?: string; message?: string } };
-      return { executionId, status: 'FAILED', error: { name: err.cause?.name ?? err.name ?? 'Error', message: err.cause?.message ?? err.message ?? String(e) }, stats: this.addTotals(stats) };
+      const error = limitError ?? { name: err.cause?.name ?? err.name ?? 'Error', message: err.cause?.message ?? err.message ?? String(e) };
+      return { executionId, status: 'FAILED', error, stats: this.addTotals(stats) };
     } finally {
       this.opts.clock.leave();
     }
   }
 
-  private async countEvents(events: AsyncGenerator<unknown>, stats: ExecutionStats): Promise<void> {
+  private async countEvents(events: AsyncGenerator<unknown>, stats: ExecutionStats, overLimit: (error: { name: string; message: string }) => void): Promise<void> {
     for await (const raw of events) {
+      if (stats.historyEvents > HISTORY_EVENT_LIMIT) {
+        overLimit({ name: 'States.Runtime', message: `the execution's history passed ${HISTORY_EVENT_LIMIT} events, where Step Functions fails it` });
+      }
+      if (stats.largestPayloadBytes > PAYLOAD_LIMIT_BYTES) {
+        overLimit({ name: 'States.DataLimitExceeded', message: `state ${stats.largestPayloadState} carried ${stats.largestPayloadBytes} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte limit` });
+      }
       const event = raw as { type: string; state?: { name: string; input?: unknown; output?: unknown } };
       for (const payload of [event.state?.input, event.state?.output]) {
         if (payload === undefined) continue;
