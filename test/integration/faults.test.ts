@@ -7,8 +7,19 @@ import { backupsOf, policy, resourceOf, runPolicy, sandbox, uniquePolicyId } fro
 const targets = ['fs-0c0000000000000a1', 'fs-0c0000000000000a3', 'fsvol-0c000000000000a41', 'fsvol-0c000000000000a42'];
 
 let sb: Sandbox;
+/** Executions (by name) whose Start run fails every attempt, as a throttled Lambda would. */
+const startRunFailsFor = new Set<string>();
 beforeAll(async () => {
-  sb = await sandbox();
+  sb = await sandbox({
+    beforeTask: (task, input) => {
+      const executionId = (input as { executionId?: string }).executionId ?? '';
+      if (task === 'Start run' && startRunFailsFor.has(executionId.split(':').pop() ?? '')) {
+        const e = new Error('Rate exceeded');
+        e.name = 'Lambda.TooManyRequestsException';
+        throw e;
+      }
+    },
+  });
 });
 afterAll(async () => {
   await sb?.stop();
@@ -103,6 +114,66 @@ describe('under faults', () => {
       expect(new Set(backupsOf(sb, id).map(resourceOf)).size).toBe(backupsOf(sb, id).length);
     } finally {
       restore();
+    }
+  });
+
+  it('keeps backups in flight through a DescribeBackups throttling storm instead of failing them', async () => {
+    sb.fsx.faults.add({ kind: 'throttle', operation: 'DescribeBackups', count: 7 });
+    const id = uniquePolicyId('describe-storm');
+    const { outcome, run, targets: items } = await runPolicy(sb, policy(id, { targets: { ids: ['fs-0c0000000000000a1', 'fs-0c0000000000000a3'] } }));
+
+    expect(sb.fsx.faults.list()).toEqual([]);
+    // The failed describes were absorbed by Check backups: no task failed and was retried.
+    const entered = Object.values(outcome.stats.statesEntered).reduce((a, b) => a + b, 0);
+    expect(outcome.stats.stateTransitions).toBe(entered);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(items.map((t) => t.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(backupsOf(sb, id)).toHaveLength(2);
+  });
+
+  it('a duplicate delivery that fails before it sees the claim leaves the running run alone', async () => {
+    const id = uniquePolicyId('dup-fails');
+    await sb.putPolicy(policy(id, { targets: { ids: ['fs-0c0000000000000a2', 'fs-0c0000000000000a3'] } }));
+    const slot = '2026-12-06T02:00:00Z';
+    const owner = sb.runner.execute({ policyId: id, scheduledTime: slot, trigger: 'schedule' }, 'owner');
+    while (!(await sb.runner.deps.runs.getRun(id, slot))) await new Promise((r) => setTimeout(r, 5));
+    startRunFailsFor.add('duplicate');
+    const duplicate = await sb.runner.execute({ policyId: id, scheduledTime: slot, trigger: 'schedule' }, 'duplicate');
+    startRunFailsFor.delete('duplicate');
+
+    expect(duplicate.output).toMatchObject({ reason: expect.stringMatching(/duplicate delivery: the slot belongs to .*:owner$/) });
+    await owner;
+    const run = await sb.runner.deps.runs.getRun(id, slot);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', executionId: expect.stringMatching(/:owner$/) });
+    expect(backupsOf(sb, id)).toHaveLength(2);
+  });
+
+  it('a manual run whose Start run fails for good after the claim is recorded FAILED with the error, not left running', async () => {
+    // DynamoDB refuses the target writes every time: Start run has claimed the slot, then fails.
+    const name = 'refuse-target-writes';
+    sb.dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (/^BatchWrite(Item)?Command$/.test(context.commandName ?? '')) {
+          const e = new Error('Throughput exceeds the current capacity of your table or index.');
+          e.name = 'ProvisionedThroughputExceededException';
+          throw e;
+        }
+        return next(args);
+      },
+      { step: 'build', name },
+    );
+    try {
+      const id = uniquePolicyId('manual-fails');
+      await sb.putPolicy(policy(id, { targets: { tags: { tier: 'gold' } } }));
+      const outcome = await sb.runner.execute({ policyId: id, trigger: 'manual' });
+
+      const [run] = await sb.runner.deps.runs.listRuns(id);
+      expect(outcome.output).toMatchObject({ status: 'FAILED' });
+      expect(run).toMatchObject({ status: 'FAILED', trigger: 'manual' });
+      expect(run?.reason).toMatch(/the run stopped early: ProvisionedThroughputExceededException/);
+      expect(backupsOf(sb, id)).toHaveLength(0);
+    } finally {
+      sb.dynamo.client.middlewareStack.remove(name);
     }
   });
 });
