@@ -34,6 +34,7 @@ export async function finishRun(input: FinishRunInput, deps: Pick<Deps, 'runs' |
     // The Cause can be a whole stack trace: the summary is the execution's output, keep it small.
     const reason = input.error ? `${input.error.Error}: ${truncate(input.error.Cause ?? '', 500)}` : 'the run was never recorded';
     log.error('run finished', { status: 'FAILED', reason });
+    metrics.addMetric('RunsFAILED', MetricUnit.Count, 1);
     return { policyId, scheduledTime, status: 'FAILED', reason };
   }
   if (run.executionId !== input.executionId) {
@@ -42,7 +43,12 @@ export async function finishRun(input: FinishRunInput, deps: Pick<Deps, 'runs' |
     log.warn('slot owned by another execution; this execution changed nothing', { claimedBy: run.executionId, error: input.error?.Error });
     return { policyId, scheduledTime, status: run.status, reason: `duplicate delivery: the slot belongs to ${run.executionId}` };
   }
-  if (run.status !== 'RUNNING') return summarize(run);
+  if (run.status !== 'RUNNING') {
+    // Ended by Start run (policy disabled, deleted or invalid), or a repeated Finish run.
+    const targets = await runs.allTargets(policyId, scheduledTime);
+    await report(run, targets);
+    return summarize(run);
+  }
 
   const now = clock.now();
   let reason: string | undefined;
@@ -68,11 +74,15 @@ export async function finishRun(input: FinishRunInput, deps: Pick<Deps, 'runs' |
     startLagSeconds: run.firstBackupStartedAt ? Math.round((Date.parse(run.firstBackupStartedAt) - Date.parse(scheduledTime)) / 1000) : undefined,
     reason,
   });
-  if (finished.finishedAt === now.toISOString()) {
-    recordMetrics(finished, targets, deps);
+  await report(finished, targets);
+  return summarize(finished);
+
+  /** Metrics and per-target lines, exactly once per run. */
+  async function report(r: RunItem, targets: TargetItem[]): Promise<void> {
+    if (!(await runs.markReported(policyId, scheduledTime, clock.now().toISOString()))) return;
+    recordMetrics(r, targets, deps);
     logTargetsNotBackedUp(targets, deps);
   }
-  return summarize(finished);
 
   function summarize(r: RunItem): RunSummary {
     const summary: RunSummary = { policyId, scheduledTime, status: r.status, counts: r.counts, startLagSeconds: r.startLagSeconds, durationSeconds: r.durationSeconds, reason: r.reason };

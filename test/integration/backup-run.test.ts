@@ -201,6 +201,7 @@ describe('a policy that cannot run', () => {
     expect(outcome.status).toBe('SUCCEEDED');
     expect(run.status).toBe('FAILED');
     expect(run.errors?.map((e) => e.path).sort()).toEqual(['schedule.expression', 'schedule.timezone']);
+    expect(run.reportedAt).toBeDefined();
     expect(run.reason).toMatch(/Europe\/Berln/);
     expect(targets).toHaveLength(0);
     expect(backupsOf(sb, id)).toHaveLength(0);
@@ -211,6 +212,8 @@ describe('a policy that cannot run', () => {
     const { run } = await runPolicy(sb, policy(id, { enabled: false, targets: { ids: ['fs-0c0000000000000a1'] } }));
     expect(run.status).toBe('POLICY_DISABLED');
     expect(run.reason).toMatch(/disabled/);
+    // Reported (metrics, log lines) like any other finished run, so dashboards and alarms see it.
+    expect(run.reportedAt).toBeDefined();
     expect(backupsOf(sb, id)).toHaveLength(0);
   });
 

@@ -37,6 +37,8 @@ export interface RunItem {
   durationSeconds?: number;
   reason?: string;
   errors?: { path: string; message: string }[];
+  /** Set once the run's metrics and log lines were sent. */
+  reportedAt?: string;
   expiresAt: number;
 }
 
@@ -214,6 +216,29 @@ export class RunStore {
       const existing = await this.getRun(policyId, scheduledTime);
       if (!existing) throw new Error(`run ${policyId}@${scheduledTime} does not exist`);
       return existing;
+    }
+  }
+
+  /**
+   * Marks a finished run as reported (metrics and log lines sent). True only the first time, so
+   * a repeated Finish run, or a run Start run ended, is counted exactly once.
+   */
+  async markReported(policyId: string, scheduledTime: string, at: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: runKey(policyId, scheduledTime),
+          UpdateExpression: 'SET reportedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(reportedAt) AND #status <> :running',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':at': at, ':running': 'RUNNING' },
+        }),
+      );
+      return true;
+    } catch (e: unknown) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
     }
   }
 
