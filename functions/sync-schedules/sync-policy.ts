@@ -32,6 +32,23 @@ export interface SyncResult {
 const NEXT_FIRE_TIMES = 5;
 
 export async function syncPolicySchedule(policyId: string, deps: Omit<SchedulingDeps, 'metrics'>): Promise<SyncResult> {
+  try {
+    return await syncOnce(policyId, deps);
+  } catch (e: unknown) {
+    // The item must not keep saying IN_SYNC while its schedule may not match; the stream
+    // delivers the record again (then the dead-letter queue), and the reconcile repairs it.
+    const status: ScheduleStatus = {
+      state: 'ERROR',
+      reason: `the schedule could not be synced, and will be retried: ${errorName(e)}: ${errorMessage(e)}`,
+      groupName: deps.target.groupName,
+      syncedAt: deps.clock.now().toISOString(),
+    };
+    await deps.policies.writeScheduleStatus(policyId, status).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function syncOnce(policyId: string, deps: Omit<SchedulingDeps, 'metrics'>): Promise<SyncResult> {
   const { scheduler, policies, clock, target, log } = deps;
   const item = await policies.getPolicyItem(policyId);
   const existing = await getSchedule(policyId);
@@ -47,25 +64,7 @@ export async function syncPolicySchedule(policyId: string, deps: Omit<Scheduling
   const parsed = parsePolicy(item);
   if (!parsed.ok) {
     // Never leave a schedule running on settings the policy no longer has: disable it.
-    let action: SyncAction = 'unchanged';
-    if (existing && existing.State !== 'DISABLED') {
-      // UpdateSchedule replaces the whole schedule: send it back as it is, but disabled.
-      await scheduler.send(
-        new UpdateScheduleCommand({
-          Name: policyId,
-          GroupName: target.groupName,
-          Description: existing.Description,
-          ScheduleExpression: existing.ScheduleExpression,
-          ScheduleExpressionTimezone: existing.ScheduleExpressionTimezone,
-          StartDate: existing.StartDate,
-          EndDate: existing.EndDate,
-          FlexibleTimeWindow: existing.FlexibleTimeWindow,
-          Target: existing.Target,
-          State: 'DISABLED',
-        }),
-      );
-      action = 'disabled';
-    }
+    const action: SyncAction = (await disableExisting()) ? 'disabled' : 'unchanged';
     const status: ScheduleStatus = {
       state: 'INVALID',
       reason: `the policy is invalid, so it is not scheduled${existing ? ' (its schedule is disabled)' : ''}: ${parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
@@ -102,12 +101,13 @@ export async function syncPolicySchedule(policyId: string, deps: Omit<Scheduling
     }
   } catch (e: unknown) {
     if (!(e instanceof ValidationException)) throw e;
-    // The service refused what the policy asks for: retrying will not help; tell the operator.
+    // A schedule the service refused to update must not keep running on the old settings.
+    const disabled = await disableExisting();
     const status: ScheduleStatus = {
       state: 'ERROR',
-      reason: `EventBridge Scheduler rejected the schedule: ${errorName(e)}: ${errorMessage(e)}`,
+      reason: `EventBridge Scheduler rejected the schedule${disabled ? ' (the previous one is disabled)' : ''}: ${errorName(e)}: ${errorMessage(e)}`,
       scheduleArn: existing?.Arn,
-      scheduleState: existing ? (existing.State as 'ENABLED' | 'DISABLED') : 'ABSENT',
+      scheduleState: existing ? (disabled ? 'DISABLED' : (existing.State as 'ENABLED' | 'DISABLED')) : 'ABSENT',
       groupName: target.groupName,
       expression: spec.ScheduleExpression,
       timezone: spec.ScheduleExpressionTimezone,
@@ -137,6 +137,26 @@ export async function syncPolicySchedule(policyId: string, deps: Omit<Scheduling
   await policies.writeScheduleStatus(policyId, status);
   if (action !== 'unchanged') log.info(`schedule ${action}`, { policyId, drift, state: spec.State });
   return { policyId, action, status, drift };
+
+  /** Sends the existing schedule back as it is, but disabled (UpdateSchedule replaces it whole). */
+  async function disableExisting(): Promise<boolean> {
+    if (!existing || existing.State === 'DISABLED') return false;
+    await scheduler.send(
+      new UpdateScheduleCommand({
+        Name: policyId,
+        GroupName: target.groupName,
+        Description: existing.Description,
+        ScheduleExpression: existing.ScheduleExpression,
+        ScheduleExpressionTimezone: existing.ScheduleExpressionTimezone,
+        StartDate: existing.StartDate,
+        EndDate: existing.EndDate,
+        FlexibleTimeWindow: existing.FlexibleTimeWindow,
+        Target: existing.Target,
+        State: 'DISABLED',
+      }),
+    );
+    return true;
+  }
 
   async function getSchedule(name: string): Promise<GetScheduleCommandOutput | undefined> {
     try {

@@ -1,7 +1,7 @@
 // Schedules that run unattended: the policies stream drives the real sync handler against the
 // Scheduler emulator; schedules fire on the shared clock into the backup-run workflow.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, UpdateScheduleCommand, ValidationException } from '@aws-sdk/client-scheduler';
 import type { Sandbox } from '../../local/sandbox.js';
 import type { ScheduleStatus } from '../../functions/shared/store/policies.js';
 import { syncSchedules } from '../../functions/sync-schedules/sync-schedules.js';
@@ -120,6 +120,37 @@ describe('schedule sync', () => {
     expect(status?.reason).toMatch(/its schedule is disabled.*Mars\/Olympus/);
   });
 
+  it('disables the running schedule when the service refuses an update, and says why', async () => {
+    const id = uniquePolicyId('sync-refused');
+    await sb.putPolicy(daily(id));
+    await sb.syncSchedules();
+    const name = `refuse-${id}`;
+    sb.scheduling.scheduler.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Name?: string; State?: string };
+        if (input.Name === id && input.State === 'ENABLED') {
+          throw new ValidationException({ message: 'Invalid request: the target is not supported in this Region.', Message: 'Invalid request: the target is not supported in this Region.', $metadata: {} });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      await sb.putPolicy(daily(id, { schedule: { expression: 'cron(0 3 * * ? *)', timezone: 'Europe/Berlin' } }));
+      await sb.syncSchedules();
+    } finally {
+      sb.scheduling.scheduler.middlewareStack.remove(name);
+    }
+    expect(scheduleOf(id)).toMatchObject({ State: 'DISABLED', ScheduleExpression: 'cron(0 2 * * ? *)' });
+    expect(await statusOf(id)).toMatchObject({
+      state: 'ERROR',
+      scheduleState: 'DISABLED',
+      reason: expect.stringMatching(/rejected the schedule \(the previous one is disabled\): ValidationException: Invalid request/),
+    });
+    await sb.deletePolicy(id);
+    await sb.syncSchedules();
+  });
+
   it('writing the status back does not start another sync', async () => {
     const id = uniquePolicyId('sync-echo');
     await sb.putPolicy(daily(id));
@@ -185,12 +216,14 @@ describe('schedule sync', () => {
       expect(result.batchItemFailures).toEqual([{ itemIdentifier: '100' }]);
       expect(scheduleOf(ok)).toBeDefined();
       expect(scheduleOf(bad)).toBeUndefined();
+      expect(await statusOf(bad)).toMatchObject({ state: 'ERROR', reason: expect.stringMatching(/could not be synced, and will be retried: ThrottlingException/) });
     } finally {
       sb.scheduling.scheduler.middlewareStack.remove(name);
     }
     // Delivered again once Scheduler answers, the failed policy gets its schedule.
     await sb.syncSchedules();
     expect(scheduleOf(bad)).toBeDefined();
+    expect((await statusOf(bad))?.state).toBe('IN_SYNC');
   });
 });
 

@@ -39,5 +39,7 @@ describe('the schedule a policy should have', () => {
     expect(scheduleDrift(spec, structuredClone(spec))).toEqual([]);
     const edited = { ...structuredClone(spec), ScheduleExpression: 'rate(5 minutes)', State: 'DISABLED', Target: { ...spec.Target, Input: '{}' } };
     expect(scheduleDrift(spec, edited)).toEqual(['ScheduleExpression', 'State', 'Target.Input']);
+    const ending = { ...structuredClone(spec), EndDate: new Date('2026-01-01T00:00:00Z'), ActionAfterCompletion: 'DELETE' };
+    expect(scheduleDrift(spec, ending)).toEqual(['EndDate', 'ActionAfterCompletion']);
   });
 });

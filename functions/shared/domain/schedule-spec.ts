@@ -57,6 +57,10 @@ export function desiredSchedule(policy: Policy, target: SchedulingTarget): Sched
 /** What an existing schedule looks like, as GetSchedule returns it (fields we manage). */
 export interface ExistingSchedule {
   Description?: string;
+  StartDate?: Date;
+  EndDate?: Date;
+  ActionAfterCompletion?: string;
+  KmsKeyArn?: string;
   ScheduleExpression?: string;
   ScheduleExpressionTimezone?: string;
   State?: string;
@@ -84,6 +88,11 @@ export function scheduleDrift(spec: ScheduleSpec, actual: ExistingSchedule): str
     ['Target.Input', spec.Target.Input, actual.Target?.Input],
     ['Target.RetryPolicy', JSON.stringify(spec.Target.RetryPolicy), JSON.stringify({ MaximumEventAgeInSeconds: actual.Target?.RetryPolicy?.MaximumEventAgeInSeconds, MaximumRetryAttempts: actual.Target?.RetryPolicy?.MaximumRetryAttempts })],
     ['Target.DeadLetterConfig', spec.Target.DeadLetterConfig.Arn, actual.Target?.DeadLetterConfig?.Arn],
+    // A managed schedule has none of these; one added by hand could stop it firing.
+    ['StartDate', undefined, actual.StartDate?.toISOString()],
+    ['EndDate', undefined, actual.EndDate?.toISOString()],
+    ['ActionAfterCompletion', 'NONE', actual.ActionAfterCompletion ?? 'NONE'],
+    ['KmsKeyArn', undefined, actual.KmsKeyArn],
   ];
   return pairs.filter(([, want, have]) => want !== have).map(([name]) => name);
 }
