@@ -275,6 +275,15 @@ function eventNeeds(fn: string, needs: Needs): void {
       throw new Error(`${fn}: no IAM mapping for the event source ${JSON.stringify(source)}; add it to this test`);
     }
     for (const action of dynamodbStreamActions) addNeed(needs, action, resourceKeys(source));
+    // An on-failure destination is sent to with the function's role.
+    const onFailure = (mapping['DestinationConfig'] as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
+    if (onFailure !== undefined) {
+      const [queue, queueAttribute] = (onFailure as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'] ?? [];
+      if (!queue || queueAttribute !== 'Arn' || resource(queue).Type !== 'AWS::SQS::Queue') {
+        throw new Error(`${fn}: no IAM mapping for the on-failure destination ${JSON.stringify(onFailure)}; add it to this test`);
+      }
+      addNeed(needs, 'sqs:SendMessage', resourceKeys(onFailure));
+    }
   }
 }
 
@@ -571,7 +580,7 @@ describe('osls package', () => {
       expect(group.Properties['Name']).toBe(`fsx-backup-${STAGE}`);
     });
 
-    it('feeds syncSchedules the policies table stream, reporting failed items, bisecting failing batches and retrying a bounded number of times', () => {
+    it('feeds syncSchedules the policies table stream, reporting failed items, bisecting failing batches, retrying a bounded number of times, then dead-lettering', () => {
       const mappings = eventSourceMappingsOf('syncSchedules');
       expect(mappings).toHaveLength(1);
       const mapping = mappings[0] as Record<string, unknown>;
@@ -579,6 +588,8 @@ describe('osls package', () => {
         EventSourceArn: { 'Fn::GetAtt': ['PoliciesTable', 'StreamArn'] },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BisectBatchOnFunctionError: true,
+        // Records the sync gave up on go to the dead-letter queue, whose alarm fires.
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] } } },
       });
       expect(mapping['Enabled']).not.toBe(false);
       // -1 (the default when unset) retries until the record expires, blocking the shard for a day.
