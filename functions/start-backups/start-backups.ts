@@ -6,13 +6,15 @@ import {
   CreateBackupCommand,
   FileSystemNotFound,
   IncompatibleParameterError,
+  paginateDescribeBackups,
   ServiceLimitExceeded,
   UnsupportedOperation,
   VolumeNotFound,
+  type Backup,
 } from '@aws-sdk/client-fsx';
 import { mapWithConcurrency } from '../shared/concurrency.js';
 import type { Deps } from '../shared/deps.js';
-import { deriveBackupTags, deriveBackupToken } from '../shared/domain/tokens.js';
+import { deriveBackupTags, deriveBackupToken, TAG_MANAGED_BY, TAG_POLICY, TAG_SLOT, TAG_TARGET } from '../shared/domain/tokens.js';
 import { errorMessage, errorName } from '../shared/errors.js';
 import { carriedCounters, nextWaitSeconds } from '../shared/progress.js';
 import type { FsxErrorInfo, TargetItem } from '../shared/store/runs.js';
@@ -21,9 +23,16 @@ import type { LoopInput, Progress } from '../shared/task-input.js';
 /** FSx answers that no retry of the same request can change. */
 const terminalErrors = [FileSystemNotFound, VolumeNotFound, UnsupportedOperation, BadRequest, ServiceLimitExceeded, IncompatibleParameterError];
 
-type Attempt = { started: string } | { busy: FsxErrorInfo } | { retryLater: FsxErrorInfo } | { failed: FsxErrorInfo };
+type Attempt = { started: string } | { busy: FsxErrorInfo } | { retryLater: FsxErrorInfo } | { failed: FsxErrorInfo } | { deferred: true };
 
-export async function startBackups(input: LoopInput, deps: Pick<Deps, 'runs' | 'fsx' | 'clock' | 'config' | 'log'>): Promise<Progress> {
+/** Time kept in hand at the end of an invocation: starts not begun by then wait for the next pass. */
+const TIME_RESERVE_MS = 60_000;
+
+export async function startBackups(
+  input: LoopInput,
+  deps: Pick<Deps, 'runs' | 'fsx' | 'clock' | 'config' | 'log'>,
+  remainingMs: () => number = () => Number.POSITIVE_INFINITY,
+): Promise<Progress> {
   const { runs, fsx, clock, config, log } = deps;
   const { policyId, scheduledTime } = input;
   const counters = carriedCounters(input.progress, 'start');
@@ -53,6 +62,8 @@ export async function startBackups(input: LoopInput, deps: Pick<Deps, 'runs' | '
       if ('started' in attempt) {
         inFlight++;
         starts.push(attempt.started);
+      } else if ('deferred' in attempt) {
+        pending++;
       } else if ('failed' in attempt) {
         await runs.updateTarget(policyId, scheduledTime, t.targetId, 'PENDING', {
           status: 'FAILED',
@@ -76,6 +87,9 @@ export async function startBackups(input: LoopInput, deps: Pick<Deps, 'runs' | '
   return progress;
 
   async function attemptStart(t: TargetItem): Promise<Attempt> {
+    // Slow FSx answers or a low maxConcurrency must not run the function into its timeout:
+    // what is left stays PENDING for the next pass.
+    if (remainingMs() < TIME_RESERVE_MS) return { deferred: true };
     const token = deriveBackupToken({ policyId, targetId: t.targetId, scheduledTime });
     const tags = deriveBackupTags({ policyId, targetId: t.targetId, scheduledTime, backupTags: settings.backupTags, stackName: config.stackName });
     let backup;
@@ -114,6 +128,23 @@ export async function startBackups(input: LoopInput, deps: Pick<Deps, 'runs' | '
     const minutes = Math.round((Date.parse(run!.startDeadline!) - Date.parse(scheduledTime)) / 60_000);
     const last = t.lastError;
     const busy = last?.name === 'BackupInProgress';
+    if (last && !busy) {
+      // The last CreateBackup failed with no answer (throttled, 5xx, connection lost): FSx may
+      // have made the backup all the same. Adopt it rather than fail a target that is backing up.
+      const backup = await findSlotBackup(t);
+      if (backup) {
+        await runs.updateTarget(policyId, scheduledTime, t.targetId, 'PENDING', {
+          status: 'IN_PROGRESS',
+          backupId: backup.BackupId,
+          lifecycle: backup.Lifecycle,
+          progressPercent: backup.ProgressPercent ?? 0,
+          startedAt: (backup.CreationTime ?? now).toISOString(),
+          lastError: undefined,
+        });
+        inFlight++;
+        return;
+      }
+    }
     const reason = !last
       ? `the ${minutes}-minute start window had closed before the backup could be started`
       : busy
@@ -124,5 +155,19 @@ export async function startBackups(input: LoopInput, deps: Pick<Deps, 'runs' | '
       reason,
       finishedAt: now.toISOString(),
     });
+  }
+
+  /** This slot's backup of the target, found by the tags every backup of a slot carries. */
+  async function findSlotBackup(t: TargetItem): Promise<Backup | undefined> {
+    const expected = new Map(
+      deriveBackupTags({ policyId, targetId: t.targetId, scheduledTime, backupTags: settings.backupTags, stackName: config.stackName }).map((tag) => [tag.Key, tag.Value]),
+    );
+    const identifying = [TAG_MANAGED_BY, TAG_POLICY, TAG_SLOT, TAG_TARGET];
+    const filter = { Name: t.resourceType === 'VOLUME' ? ('volume-id' as const) : ('file-system-id' as const), Values: [t.targetId] };
+    for await (const page of paginateDescribeBackups({ client: fsx }, { Filters: [filter] })) {
+      const match = (page.Backups ?? []).find((b) => identifying.every((key) => b.Tags?.some((tag) => tag.Key === key && tag.Value === expected.get(key))));
+      if (match && match.Lifecycle !== 'DELETED') return match;
+    }
+    return undefined;
   }
 }

@@ -3,6 +3,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../local/sandbox.js';
 import { deriveBackupToken } from '../../functions/shared/domain/tokens.js';
+import { startRun } from '../../functions/start-run/start-run.js';
+import { startBackups } from '../../functions/start-backups/start-backups.js';
 import { backupsOf, policy, resourceOf, runPolicy, sandbox, uniquePolicyId } from './helpers.js';
 
 let sb: Sandbox;
@@ -187,6 +189,26 @@ describe('a scheduled run', () => {
     const { outcome, run } = await runPolicy(sb, policy(id, { targets: { tags: { tier: 'platinum' } } }));
     expect(outcome.status).toBe('SUCCEEDED');
     expect(run.status).toBe('NO_TARGETS');
+  });
+});
+
+describe('a start batch near the function timeout', () => {
+  it('leaves the targets it has no time for PENDING for the next pass, and starts them then', async () => {
+    const id = uniquePolicyId('deadline');
+    await sb.putPolicy(policy(id, { targets: { ids: ['fs-0c0000000000000a1', 'fs-0c0000000000000a3'] } }));
+    const slot = '2026-12-07T02:00:00Z';
+    const started = await startRun({ policyId: id, scheduledTime: slot, trigger: 'schedule', executionId: 'exec-deadline' }, sb.runner.deps);
+    expect(started.run).toEqual({ outcome: 'STARTED', targets: 2 });
+    const before = sb.fsx.calls.CreateBackup ?? 0;
+
+    const late = await startBackups({ policyId: id, scheduledTime: slot, trigger: 'schedule' }, sb.runner.deps, () => 30_000);
+    expect(late).toMatchObject({ pending: 2, inFlight: 0 });
+    expect(sb.fsx.calls.CreateBackup ?? 0).toBe(before);
+    expect((await sb.runner.deps.runs.allTargets(id, slot)).map((t) => t.status)).toEqual(['PENDING', 'PENDING']);
+
+    const next = await startBackups({ policyId: id, scheduledTime: slot, trigger: 'schedule' }, sb.runner.deps, () => 600_000);
+    expect(next).toMatchObject({ pending: 0, inFlight: 2 });
+    expect(backupsOf(sb, id)).toHaveLength(2);
   });
 });
 

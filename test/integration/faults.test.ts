@@ -176,4 +176,19 @@ describe('under faults', () => {
       sb.dynamo.client.middlewareStack.remove(name);
     }
   });
+
+  it('adopts the backup FSx made when every CreateBackup answer was lost until the start window closed', async () => {
+    sb.fsx.faults.add({ kind: 'responseLost', operation: 'CreateBackup', mode: '500' });
+    const id = uniquePolicyId('lost-all');
+    const { run, byId } = await runPolicy(
+      sb,
+      policy(id, { schedule: { expression: 'rate(1 day)', startWindowMinutes: 3, completionWindowMinutes: 60 }, targets: { ids: ['fs-0c0000000000000a3'] } }),
+    );
+    sb.fsx.faults.clear();
+
+    const backups = backupsOf(sb, id);
+    expect(backups).toHaveLength(1);
+    expect(byId['fs-0c0000000000000a3']).toMatchObject({ status: 'SUCCEEDED', backupId: backups[0]?.BackupId });
+    expect(run.status).toBe('SUCCEEDED');
+  });
 });
