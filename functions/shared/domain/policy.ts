@@ -196,7 +196,7 @@ export const policySchema = z
     backupTags: tagMap({ forBackups: true })
       .default(() => ({}))
       .describe('Extra tags put on every backup this policy creates'),
-    maxConcurrency: z.int().min(1).max(50).default(10).describe('At most this many targets of the policy are backing up at once'),
+    maxConcurrency: z.int().min(1).max(50).default(10).describe('At most this many CreateBackup calls of a run in flight at once'),
     rpoHours: z
       .number()
       .min(1)
