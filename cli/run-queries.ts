@@ -76,14 +76,26 @@ function slotForm(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
 }
 
-/** `24h`, `7d`, `90m`, `2w` back from `now`, or an ISO 8601 time with a zone (a date alone is UTC midnight). */
-export function parseSince(value: string, now: Date): Date | undefined {
-  const rel = /^(\d+)\s*(m|min|h|d|w)$/i.exec(value.trim());
+/** A `--since` value, checked for its form before anything is read; `resolve` places it. */
+export interface Since {
+  text: string;
+  /** The time it names: relative ones back from `now` (the clock the workflow sees). */
+  resolve(now: Date): Date;
+}
+
+/**
+ * `24h`, `7d`, `90m`, `2w` back from now, or an ISO 8601 time with a zone (a date alone is UTC
+ * midnight); undefined for anything else.
+ */
+export function parseSince(value: string): Since | undefined {
+  const text = value.trim();
+  const rel = /^(\d+)\s*(m|min|h|d|w)$/i.exec(text);
   if (rel) {
     const unit = { m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[(rel[2] ?? 'h').toLowerCase() as 'm'];
-    return new Date(now.getTime() - Number(rel[1]) * unit);
+    const back = Number(rel[1]) * unit;
+    return { text: value, resolve: (now) => new Date(now.getTime() - back) };
   }
-  if (!/^\d{4}-\d{2}-\d{2}($|T.*(Z|[+-]\d{2}:?\d{2})$)/.test(value.trim())) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : new Date(ms);
+  if (!/^\d{4}-\d{2}-\d{2}($|T.*(Z|[+-]\d{2}:?\d{2})$)/.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : { text: value, resolve: () => new Date(ms) };
 }

@@ -5,6 +5,9 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
+import { parsePolicy } from '../../functions/shared/domain/policy.js';
+import { scheduleExpressionKind } from '../../functions/shared/domain/schedule-expression.js';
+import { formatLocal, nextFireTimes } from '../../functions/shared/domain/schedule.js';
 import type { ScheduleStatus } from '../../functions/shared/store/policies.js';
 import type { Context } from '../context.js';
 import { CliError, EXIT, NotFoundError, UsageError } from '../errors.js';
@@ -183,9 +186,39 @@ async function scanPolicies(ctx: Context): Promise<Record<string, unknown>[]> {
   return items.sort((a, b) => String(a.policyId).localeCompare(String(b.policyId)));
 }
 
-/** Fire times the sync computed that are still ahead. */
-function upcoming(status: ScheduleStatus | undefined, now: Date): { utc: string; local: string }[] {
-  return (status?.nextFireTimes ?? []).filter((t) => Date.parse(t.utc) > now.getTime());
+const NEXT_RUNS = 5;
+
+interface NextRuns {
+  times: { utc: string; local: string }[];
+  /** Why there are none: the policy is disabled or invalid, or its schedule is not IN_SYNC. */
+  none?: string;
+}
+
+/**
+ * The policy's next fire times after `now` (the clock the workflow sees), computed from its own
+ * schedule. Only for an enabled, valid policy whose schedule the sync reports IN_SYNC; otherwise
+ * none, and the schedule status says why.
+ *
+ * A rate schedule fires at its creation + k × interval. The creation is not on the item, but
+ * the fire times the sync stored are on that grid, so the first of them anchors the rate when
+ * the sync saw the same expression; without one the times are approximate (anchored at the
+ * Unix epoch, on :00 of the interval).
+ */
+function nextRuns(item: Record<string, unknown>, now: Date, count = NEXT_RUNS): NextRuns {
+  const status = item.scheduleStatus as ScheduleStatus | undefined;
+  if (!status) return { times: [], none: 'the schedule is not synced yet' };
+  if (status.state !== 'IN_SYNC') return { times: [], none: `the schedule is ${status.state}` };
+  const parsed = parsePolicy(item);
+  if (!parsed.ok) return { times: [], none: 'the policy is invalid (changed since the last sync)' };
+  if (!parsed.policy.enabled) return { times: [], none: 'the policy is disabled (changed since the last sync)' };
+  const { expression, timezone } = parsed.policy.schedule;
+  const stored = status.expression === expression ? status.nextFireTimes?.[0]?.utc : undefined;
+  const anchor = scheduleExpressionKind(expression) === 'rate' && stored ? new Date(stored) : undefined;
+  const times = nextFireTimes(expression, timezone, now, count, { anchor }).map((t) => ({
+    utc: t.toISOString().replace('.000Z', 'Z'),
+    local: formatLocal(t, timezone),
+  }));
+  return times.length ? { times } : { times, none: 'the schedule does not fire again' };
 }
 
 function summarize(item: Record<string, unknown>, now: Date): PolicySummary {
@@ -198,7 +231,7 @@ function summarize(item: Record<string, unknown>, now: Date): PolicySummary {
     timezone: schedule.timezone ?? 'UTC',
     scheduleStatus: status?.state,
     scheduleReason: status?.reason,
-    nextRun: upcoming(status, now)[0],
+    nextRun: nextRuns(item, now, 1).times[0],
   };
 }
 
@@ -238,9 +271,9 @@ async function get(policyId: string, cmd: Command): Promise<void> {
   const item = await getExisting(ctx, policyId);
   const status = item.scheduleStatus as ScheduleStatus | undefined;
   const policy = inPolicyOrder(withoutBookkeeping(item));
-  const next = upcoming(status, ctx.now());
+  const next = nextRuns(item, ctx.now());
   if (wantsJson(cmd)) {
-    return printJson({ policy, updatedAt: item.updatedAt ?? null, scheduleStatus: status ?? null, nextFireTimes: next });
+    return printJson({ policy, updatedAt: item.updatedAt ?? null, scheduleStatus: status ?? null, nextFireTimes: next.times });
   }
   process.stdout.write(stringify(policy));
   console.log('');
@@ -252,10 +285,10 @@ async function get(policyId: string, cmd: Command): Promise<void> {
   const schedule = status.scheduleState ? `schedule ${status.scheduleState}${status.groupName ? ` in group ${status.groupName}` : ''}` : '';
   console.log(`Schedule   ${status.state}${schedule ? `, ${schedule}` : ''}${status.reason ? `: ${status.reason}` : ''} (synced ${utcSeconds(new Date(status.syncedAt))})`);
   for (const e of status.errors ?? []) console.log(`           ${e.path ? `${e.path}: ` : ''}${e.message}`);
-  if (next.length) {
+  if (next.times.length) {
     console.log('\nNext runs:');
-    console.log(renderTable(['LOCAL', 'UTC'], next.map((t) => [t.local, t.utc])));
-  } else if (status.state === 'IN_SYNC') console.log('Next runs  none known yet');
+    console.log(renderTable(['LOCAL', 'UTC'], next.times.map((t) => [t.local, t.utc])));
+  } else if (status.state === 'IN_SYNC') console.log(`Next runs  none: ${next.none}`);
 }
 
 async function setEnabled(policyId: string, enabled: boolean, cmd: Command): Promise<void> {

@@ -1,8 +1,9 @@
-// `fsx-backup run <policyId> [--wait]`: a manual run through Step Functions (the slot is the
-// minute the execution starts), optionally followed live from DescribeExecution and the runs table.
+// `fsx-backup run <policyId> [--wait]`: a manual run through Step Functions for the current minute
+// (the slot, named in the input), optionally followed live from DescribeExecution and the runs table.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeExecutionCommand, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
+import { normalizeSlotTime } from '../../functions/shared/task-input.js';
 import type { RunItem, TargetItem } from '../../functions/shared/store/runs.js';
 import type { Context } from '../context.js';
 import { EXIT, EnvironmentError, NotFoundError } from '../errors.js';
@@ -24,6 +25,8 @@ interface Started {
   executionArn: string;
   name: string;
   alreadyStarted: boolean;
+  /** The slot: the minute the run was asked for, in the execution's input. */
+  scheduledTime: string;
 }
 
 async function run(policyId: string, wait: boolean, cmd: Command): Promise<void> {
@@ -33,37 +36,37 @@ async function run(policyId: string, wait: boolean, cmd: Command): Promise<void>
   if (!policy) throw new NotFoundError(`no policy "${policyId}" in ${ctx.tables.policies}; list them with ${commandHint(ctx, 'policies list')}`);
   if (policy.enabled === false) console.error(`Note: policy ${policyId} is disabled, so the run will end POLICY_DISABLED without backing anything up.`);
 
-  const started = await startManualRun(ctx, policyId);
+  // The minute is read once: it is the slot in the input and it names the execution, so every
+  // `run` of the same minute is the same execution and the same run.
+  const slot = normalizeSlotTime(ctx.now());
+  const started = await startManualRun(ctx, policyId, slot);
   if (!json) {
     console.log(`${started.alreadyStarted ? 'Already started this minute' : 'Started'}: a manual run of ${policyId}`);
     console.log(`  execution  ${started.executionArn}`);
+    console.log(`  slot       ${slot}`);
   }
-  const claimed = await waitForSlot(ctx, policyId, started.executionArn, wait ? Infinity : 15_000);
   if (!wait) {
-    if (json) return printJson({ policyId, ...started, scheduledTime: claimed?.scheduledTime ?? null });
-    if (claimed) {
-      console.log(`  slot       ${claimed.scheduledTime}`);
-      console.log(`\nFollow it with ${commandHint(ctx, `runs show ${policyId} ${claimed.scheduledTime}`)}`);
-    } else console.log(`  slot       not claimed yet; see ${commandHint(ctx, `runs list --policy ${policyId}`)}`);
+    if (json) return printJson({ policyId, ...started });
+    console.log(`\nFollow it with ${commandHint(ctx, `runs show ${policyId} ${slot}`)}`);
     return;
   }
+  if (!json) console.log('');
+  const claimed = await waitForClaim(ctx, policyId, slot, started.executionArn);
   if (!claimed) throw new EnvironmentError(`the execution ended without recording a run: see ${started.executionArn}`);
-  if (!json) console.log(`  slot       ${claimed.scheduledTime}\n`);
-  const outcome = await follow(ctx, policyId, started.executionArn, claimed.scheduledTime, json);
+  const outcome = await follow(ctx, policyId, started.executionArn, slot, json);
   const { execution, run: finalRun, targets } = outcome;
   const ours = finalRun?.executionId === started.executionArn;
   if (json) {
     printJson({
       policyId,
       ...started,
-      scheduledTime: claimed.scheduledTime,
       execution: { status: execution.status, error: execution.error, cause: execution.cause },
       run: finalRun ? withoutKeys(finalRun) : null,
       targets: targets.map(withoutKeys),
     });
   } else {
     console.log('');
-    if (finalRun && !ours) console.log(`The slot ${claimed.scheduledTime} was already taken by ${finalRun.executionId}; this execution backed nothing up. That run:\n`);
+    if (finalRun && !ours) console.log(`The slot ${slot} was already taken by ${finalRun.executionId}; this execution backed nothing up. That run:\n`);
     if (execution.status !== 'SUCCEEDED') console.log(`Execution ${execution.status}${execution.error ? `: ${execution.error}${execution.cause ? `: ${execution.cause}` : ''}` : ''}\n`);
     if (finalRun) {
       console.log(runSummary(finalRun, await policyTimezone(ctx, policyId)));
@@ -73,22 +76,23 @@ async function run(policyId: string, wait: boolean, cmd: Command): Promise<void>
   process.exitCode = ours && finalRun?.status === 'SUCCEEDED' ? EXIT.OK : EXIT.NOT_OK;
 }
 
-/** `prod-daily-manual-20261204T0107`: names can't hold ':', and one name per minute makes a retry the same run. */
-function executionName(policyId: string, now: Date): string {
-  return `${policyId}-manual-${now.toISOString().slice(0, 16).replace(/[-:]/g, '')}`;
+/** `prod-daily-manual-20261204T0107` for slot 2026-12-04T01:07:00Z: names can't hold ':', and one name per slot makes a retry the same run. */
+function executionName(policyId: string, slot: string): string {
+  return `${policyId}-manual-${slot.slice(0, 16).replace(/[-:]/g, '')}`;
 }
 
-async function startManualRun(ctx: Context, policyId: string): Promise<Started> {
+async function startManualRun(ctx: Context, policyId: string, slot: string): Promise<Started> {
   const stateMachineArn = await ctx.stateMachineArn();
-  const name = executionName(policyId, ctx.now());
+  const name = executionName(policyId, slot);
+  const input = JSON.stringify({ policyId, scheduledTime: slot, trigger: 'manual' });
   try {
-    const out = await ctx.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ policyId, trigger: 'manual' }) }));
-    return { executionArn: out.executionArn ?? '', name, alreadyStarted: false };
+    const out = await ctx.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input }));
+    return { executionArn: out.executionArn ?? '', name, alreadyStarted: false, scheduledTime: slot };
   } catch (e: unknown) {
     const errorName = e instanceof Error ? e.name : '';
     // Same name, same input, already ended: the run of this minute exists; show it.
     if (errorName === 'ExecutionAlreadyExists') {
-      return { executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, name, alreadyStarted: true };
+      return { executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, name, alreadyStarted: true, scheduledTime: slot };
     }
     if (errorName === 'StateMachineDoesNotExist') {
       throw new EnvironmentError(`the state machine ${stateMachineArn} does not exist: is the stack deployed? npx osls deploy --stage ${ctx.stage}`, { cause: e });
@@ -102,21 +106,15 @@ async function describe(ctx: Context, executionArn: string): Promise<DescribeExe
 }
 
 /**
- * The run this execution claimed. Start run records the slot with the execution's ARN; an
- * execution that ended without one (a duplicate delivery) names its slot in its output.
+ * The run of the slot once Start run has claimed it with this execution's ARN, or, when the
+ * execution ended without claiming it (the slot was taken already), whatever run holds it.
  */
-async function waitForSlot(ctx: Context, policyId: string, executionArn: string, timeoutMs: number): Promise<RunItem | undefined> {
-  const deadline = Date.now() + timeoutMs;
+async function waitForClaim(ctx: Context, policyId: string, slot: string, executionArn: string): Promise<RunItem | undefined> {
   for (;;) {
-    const recent = await ctx.runs.listRuns(policyId, 10);
-    const mine = recent.find((r) => r.executionId === executionArn);
-    if (mine) return mine;
+    const run = await ctx.runs.getRun(policyId, slot);
+    if (run?.executionId === executionArn) return run;
     const execution = await describe(ctx, executionArn);
-    if (execution.status !== 'RUNNING') {
-      const slot = (JSON.parse(execution.output ?? '{}') as { scheduledTime?: string }).scheduledTime;
-      return slot ? ctx.runs.getRun(policyId, slot) : undefined;
-    }
-    if (Date.now() > deadline) return undefined;
+    if (execution.status !== 'RUNNING') return ctx.runs.getRun(policyId, slot);
     await sleep(ctx.pollMs);
   }
 }

@@ -1,12 +1,12 @@
 // `fsx-backup runs ...`: the run history from the runs table, and one run with every target.
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { runStatuses, type RunStatus } from '../../functions/shared/domain/states.js';
 import { normalizeSlotTime } from '../../functions/shared/task-input.js';
 import type { Context } from '../context.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { commandHint, printJson, runSummary, targetsTable, truncate, utc, withoutKeys } from '../format.js';
 import { contextOf, positiveInt, wantsJson } from '../kit.js';
-import { listRuns, parseSince } from '../run-queries.js';
+import { listRuns, parseSince, type Since } from '../run-queries.js';
 import { formatDuration, renderTable } from '../table.js';
 
 export function registerRuns(program: Command): void {
@@ -17,25 +17,50 @@ export function registerRuns(program: Command): void {
     .description('runs, newest first (without --policy and --status: the byRunStatus index is queried once per status and merged)')
     .option('--policy <policyId>', 'runs of this policy only')
     .addOption(new Option('--status <status>', 'runs in this status only').choices(runStatuses))
-    .option('--since <when>', 'runs whose slot is at or after this: 90m, 24h, 7d, 2w back, or an ISO 8601 time')
+    .option('--since <when>', 'runs whose slot is at or after this: 90m, 24h, 7d, 2w back, or an ISO 8601 time', sinceArg)
     .option('--limit <n>', 'at most this many runs', positiveInt, 20)
-    .action((opts: { policy?: string; status?: RunStatus; since?: string; limit: number }, cmd: Command) => list(opts, cmd));
+    .action((opts: ListOptions, cmd: Command) => list(opts, cmd));
 
   runs
     .command('show')
     .description('one run: status, counts, start lag, duration, reason, and every target with its backup, lifecycle and FSx reason')
     .argument('<policyId>')
-    .argument('<scheduledTime>', 'the slot, e.g. 2026-12-04T01:00:00Z (any ISO 8601 time with a zone), or "latest"')
-    .action((policyId: string, scheduledTime: string, _opts: unknown, cmd: Command) => show(policyId, scheduledTime, cmd));
+    .argument('<scheduledTime>', 'the slot, e.g. 2026-12-04T01:00:00Z (any ISO 8601 time with a zone), or "latest"', slotArg)
+    .action((policyId: string, slot: string, _opts: unknown, cmd: Command) => show(policyId, slot, cmd));
 }
 
-async function list(opts: { policy?: string; status?: RunStatus; since?: string; limit: number }, cmd: Command): Promise<void> {
-  const ctx = contextOf(cmd);
-  let since: Date | undefined;
-  if (opts.since !== undefined) {
-    since = parseSince(opts.since, ctx.now());
-    if (!since) throw new UsageError(`--since: "${opts.since}" is neither a duration (90m, 24h, 7d, 2w) nor an ISO 8601 time (2026-12-01, 2026-12-01T06:00:00Z)`);
+interface ListOptions {
+  policy?: string;
+  status?: RunStatus;
+  since?: Since;
+  limit: number;
+}
+
+// The arguments' forms are checked while the command line is parsed, before the sandbox or AWS
+// is looked for: a bad command line is a usage error (exit 2) wherever it is run.
+
+function sinceArg(value: string): Since {
+  const since = parseSince(value);
+  if (!since) throw new InvalidArgumentError(`"${value}" is neither a duration (90m, 24h, 7d, 2w) nor an ISO 8601 time (2026-12-01, 2026-12-01T06:00:00Z).`);
+  return since;
+}
+
+/** "latest", or the slot in its stored form ("2026-12-04T01:00:00Z"). */
+function slotArg(value: string): string {
+  if (value === 'latest') return value;
+  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(value)) {
+    throw new InvalidArgumentError(`"${value}" has no time zone: write the slot in UTC, e.g. 2026-12-04T01:00:00Z (as runs list shows it), or "latest".`);
   }
+  try {
+    return normalizeSlotTime(value);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not an ISO 8601 time such as 2026-12-04T01:00:00Z, nor "latest".`);
+  }
+}
+
+async function list(opts: ListOptions, cmd: Command): Promise<void> {
+  const ctx = contextOf(cmd);
+  const since = opts.since?.resolve(ctx.now());
   const runs = await listRuns(ctx.db, ctx.tables.runs, { policyId: opts.policy, status: opts.status, since, limit: opts.limit });
   if (wantsJson(cmd)) return printJson(runs.map(withoutKeys));
   if (runs.length === 0) {
@@ -74,20 +99,12 @@ async function show(policyId: string, scheduledTime: string, cmd: Command): Prom
   if (targets.length) console.log(`\n${targetsTable(targets)}`);
 }
 
-async function resolveSlot(ctx: Context, policyId: string, scheduledTime: string): Promise<string> {
-  if (scheduledTime === 'latest') {
-    const [latest] = await ctx.runs.listRuns(policyId, 1);
-    if (!latest) throw new NotFoundError(`policy ${policyId} has no runs; list runs with ${commandHint(ctx, 'runs list')}`);
-    return latest.scheduledTime;
-  }
-  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(scheduledTime)) {
-    throw new UsageError(`"${scheduledTime}" has no time zone: write the slot in UTC, e.g. 2026-12-04T01:00:00Z (as runs list shows it)`);
-  }
-  try {
-    return normalizeSlotTime(scheduledTime);
-  } catch (e: unknown) {
-    throw new UsageError(`"${scheduledTime}" is not an ISO 8601 time such as 2026-12-04T01:00:00Z`, { cause: e });
-  }
+/** The slot `slotArg` checked, or the newest slot of the policy for "latest". */
+async function resolveSlot(ctx: Context, policyId: string, slot: string): Promise<string> {
+  if (slot !== 'latest') return slot;
+  const [latest] = await ctx.runs.listRuns(policyId, 1);
+  if (!latest) throw new NotFoundError(`policy ${policyId} has no runs; list runs with ${commandHint(ctx, 'runs list')}`);
+  return latest.scheduledTime;
 }
 
 /** The zone the policy reads its schedule in, for local slot times; UTC if it is gone. */

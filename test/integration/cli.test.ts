@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { sandboxConnection, type Sandbox } from '../../local/sandbox.js';
 import type { ScheduleStatus } from '../../functions/shared/store/policies.js';
-import { backupsOf, policy, runPolicy, sandbox, uniquePolicyId } from './helpers.js';
+import { backupsOf, currentSlot, policy, runPolicy, sandbox, uniquePolicyId } from './helpers.js';
 
 const bin = fileURLToPath(new URL('../../bin/fsx-backup.mjs', import.meta.url));
 const SLOW = 'fs-0c0000000000000b4';
@@ -213,6 +213,21 @@ describe('policies list, enable, disable, delete', () => {
     expect(arg.stderr).toContain("required option '--policy <policyId>' not specified");
   });
 
+  it('a malformed --since or slot is a usage error (exit 2) even where no sandbox runs or no AWS account is reachable', async () => {
+    const absent = { env: { FSX_BACKUP_SANDBOX: join(dir, 'absent.json') } };
+    const results = await Promise.all([
+      cli(['runs', 'list', '--since', 'yesterday'], absent),
+      cli(['runs', 'show', 'p', 'notatime'], absent),
+      cli(['runs', 'show', 'p', '2026-12-04T01:00'], absent),
+      cli(['runs', 'list', '--since', 'yesterday'], { local: false, env: { AWS_REGION: 'us-east-1' } }),
+    ]);
+    for (const r of results) expect(r.code, r.stderr).toBe(2);
+    expect(results[0]?.stderr).toContain('"yesterday" is neither a duration (90m, 24h, 7d, 2w) nor an ISO 8601 time');
+    expect(results[1]?.stderr).toContain('"notatime" has no time zone');
+    expect(results[2]?.stderr).toContain('"2026-12-04T01:00" has no time zone');
+    for (const r of results) expect(r.stderr).not.toContain('npm start -- --serve');
+  });
+
   it('--local without a running sandbox exits 4 and says how to start one', async () => {
     const r = await cli(['policies', 'list'], { env: { FSX_BACKUP_SANDBOX: join(dir, 'absent.json') } });
     expect(r.code).toBe(4);
@@ -303,5 +318,58 @@ describe('run', () => {
     const run = await sb.runner.deps.runs.getRun(id, slot);
     expect(run).toMatchObject({ status: 'PARTIAL', trigger: 'manual', executionId: arn, counts: { SUCCEEDED: 1, FAILED: 1, TIMED_OUT: 1 } });
     expect(backupsOf(sb, id).map((b) => b.FileSystem?.FileSystemId).sort()).toEqual([HEALTHY, SLOW, FAILS].sort());
+  });
+
+  it('takes the slot from the minute it reads once and puts it in the input, so a second run in that minute is the same execution', async () => {
+    const id = uniquePolicyId('cli-run-slot');
+    await sb.putPolicy(policy(id, { targets: { ids: [HEALTHY] } }));
+    writeConnection(0);
+    const slot = currentSlot(sb);
+    const first = await cli(['--json', 'run', id]);
+    const second = await cli(['--json', 'run', id]);
+    expect(first.code, first.stderr).toBe(0);
+    const a = JSON.parse(first.stdout) as { executionArn: string; name: string; scheduledTime: string };
+    const b = JSON.parse(second.stdout) as { executionArn: string; scheduledTime: string };
+    expect(a).toMatchObject({ scheduledTime: slot, name: `${id}-manual-${slot.slice(0, 16).replace(/[-:]/g, '')}` });
+    expect(b.executionArn).toBe(a.executionArn);
+    expect(b.scheduledTime).toBe(slot);
+
+    const executions = sb.stepFunctions.executions().filter((e) => e.name.startsWith(`${id}-`));
+    expect(executions).toHaveLength(1);
+    expect(JSON.parse(executions[0]?.input ?? '{}')).toEqual({ policyId: id, scheduledTime: slot, trigger: 'manual' });
+    await executions[0]?.done;
+    expect(await sb.runner.deps.runs.getRun(id, slot)).toMatchObject({ trigger: 'manual', executionId: a.executionArn, status: 'SUCCEEDED' });
+  });
+});
+
+describe('next runs', () => {
+  it('are computed after the sandbox\'s current time from the policy\'s schedule, not only from the times stored at the last sync', async () => {
+    const id = uniquePolicyId('cli-hourly');
+    const off = uniquePolicyId('cli-hourly-off');
+    for (const p of [id, off]) await sb.putPolicy(policy(p, { schedule: { expression: 'rate(1 hour)', timezone: 'Europe/Berlin' }, targets: { ids: [HEALTHY] } }));
+    await sb.syncSchedules();
+    const stored = ((await itemOf(id))?.scheduleStatus as ScheduleStatus).nextFireTimes ?? [];
+    expect(stored).toHaveLength(5);
+    // Disabled after the sync, which has not run again: its status still says IN_SYNC.
+    expect((await cli(['policies', 'disable', off])).code).toBe(0);
+
+    // Past every stored time, with no sync since.
+    sb.clock.advance(7.5 * 3_600_000);
+    writeConnection(0);
+    const now = sb.clock.now().getTime();
+    const [get, list, table] = await Promise.all([cli(['--json', 'policies', 'get', id]), cli(['--json', 'policies', 'list']), cli(['policies', 'get', id])]);
+    const next = (JSON.parse(get.stdout) as { nextFireTimes: { utc: string; local: string }[] }).nextFireTimes;
+    expect(next).toHaveLength(5);
+    const first = Date.parse(next[0]?.utc ?? '');
+    expect(first).toBeGreaterThan(now);
+    expect(first - now).toBeLessThanOrEqual(3_600_000);
+    // On the schedule's hourly grid, which the stored times are on.
+    for (const t of next) expect((Date.parse(t.utc) - Date.parse(stored[0]?.utc ?? '')) % 3_600_000, t.utc).toBe(0);
+    expect(next[1]?.utc).toBe(new Date(first + 3_600_000).toISOString().replace('.000Z', 'Z'));
+    expect(table.stdout).toContain(`${next[0]?.local}  ${next[0]?.utc}`);
+
+    const rows = JSON.parse(list.stdout) as { policyId: string; nextRun?: unknown }[];
+    expect(rows.find((r) => r.policyId === id)?.nextRun).toEqual(next[0]);
+    expect(rows.find((r) => r.policyId === off)).not.toHaveProperty('nextRun');
   });
 });
