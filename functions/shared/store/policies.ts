@@ -1,5 +1,5 @@
 // Access to the policies table: one item per policy, as the operator wrote it.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { applied } from './conditional.js';
 import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** What the schedule sync last did for a policy, written back on the policy item. */
@@ -32,8 +32,8 @@ export class PolicyStore {
 
   /** Records the sync outcome; a policy deleted meanwhile is left deleted. */
   async writeScheduleStatus(policyId: string, status: ScheduleStatus): Promise<boolean> {
-    try {
-      await this.db.send(
+    return applied(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { policyId },
@@ -41,12 +41,8 @@ export class PolicyStore {
           ConditionExpression: 'attribute_exists(policyId)',
           ExpressionAttributeValues: { ':s': status },
         }),
-      );
-      return true;
-    } catch (e: unknown) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   /** Every policy id in the table (the table holds hundreds of small items, not millions). */

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { RunStatus, TargetCounts, TargetStatus } from '../domain/states.js';
+import { applied } from './conditional.js';
 import { runKey, targetKey, targetsPartition } from './keys.js';
 
 export interface FsxErrorInfo {
@@ -139,18 +140,16 @@ export class RunStore {
    * gets DUPLICATE; a retry of the same execution gets RESUMED with the item as it stands.
    */
   async claimRunSlot(run: RunItem): Promise<ClaimOutcome> {
-    try {
-      await this.db.send(
+    const claimed = await applied(
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...runKey(run.policyId, run.scheduledTime), ...run, runStatus: run.status, statusAt: run.startedAt },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return { outcome: 'CLAIMED', run };
-    } catch (e: unknown) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    }
+      ),
+    );
+    if (claimed) return { outcome: 'CLAIMED', run };
     const existing = await this.getRun(run.policyId, run.scheduledTime);
     if (!existing) throw new Error(`run ${run.policyId}@${run.scheduledTime} vanished after a failed claim`);
     return { outcome: existing.executionId === run.executionId ? 'RESUMED' : 'DUPLICATE', run: existing };
@@ -180,19 +179,17 @@ export class RunStore {
 
   /** Records the earliest successful CreateBackup time of the run (start lag). */
   async noteFirstBackupStarted(policyId: string, scheduledTime: string, at: string): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: runKey(policyId, scheduledTime),
-          UpdateExpression: 'SET firstBackupStartedAt = :at',
-          ConditionExpression: 'attribute_not_exists(firstBackupStartedAt) OR firstBackupStartedAt > :at',
-          ExpressionAttributeValues: { ':at': at },
-        }),
-      );
-    } catch (e: unknown) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    }
+    await applied(
+      this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: runKey(policyId, scheduledTime),
+        UpdateExpression: 'SET firstBackupStartedAt = :at',
+        ConditionExpression: 'attribute_not_exists(firstBackupStartedAt) OR firstBackupStartedAt > :at',
+        ExpressionAttributeValues: { ':at': at },
+      }),
+      ),
+    );
   }
 
   /** Ends a run. Idempotent: finishing an already finished run changes nothing and returns it. */
@@ -224,22 +221,18 @@ export class RunStore {
    * a repeated Finish run, or a run Start run ended, is counted exactly once.
    */
   async markReported(policyId: string, scheduledTime: string, at: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: runKey(policyId, scheduledTime),
-          UpdateExpression: 'SET reportedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(reportedAt) AND #status <> :running',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':at': at, ':running': 'RUNNING' },
-        }),
-      );
-      return true;
-    } catch (e: unknown) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+    return applied(
+      this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: runKey(policyId, scheduledTime),
+        UpdateExpression: 'SET reportedAt = :at',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(reportedAt) AND #status <> :running',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':at': at, ':running': 'RUNNING' },
+      }),
+      ),
+    );
   }
 
   /** Writes the run's target items. Safe to repeat before any target has started. */
@@ -340,22 +333,18 @@ export class RunStore {
   async updateTarget(policyId: string, scheduledTime: string, targetId: string, from: TargetStatus, attrs: Partial<TargetItem>, add?: { attempts?: number }): Promise<boolean> {
     const { expression, names, values } = setExpression(attrs);
     const addClause = add?.attempts ? ' ADD attempts :inc' : '';
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: targetKey(policyId, scheduledTime, targetId),
-          UpdateExpression: expression + addClause,
-          ConditionExpression: '#status = :from',
-          ExpressionAttributeNames: { ...names, '#status': 'status' },
-          ExpressionAttributeValues: { ...values, ':from': from, ...(add?.attempts ? { ':inc': add.attempts } : {}) },
-        }),
-      );
-      return true;
-    } catch (e: unknown) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+    return applied(
+      this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: targetKey(policyId, scheduledTime, targetId),
+        UpdateExpression: expression + addClause,
+        ConditionExpression: '#status = :from',
+        ExpressionAttributeNames: { ...names, '#status': 'status' },
+        ExpressionAttributeValues: { ...values, ':from': from, ...(add?.attempts ? { ':inc': add.attempts } : {}) },
+      }),
+      ),
+    );
   }
 
   /** Runs of one policy, newest first. */
@@ -391,30 +380,26 @@ export class RunStore {
    * may finish out of order). Returns false when the recorded one was newer or the same.
    */
   async recordGoodBackup(policyId: string, targetId: string, good: GoodBackup, expiresAt: number): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: rpoTargetKey(policyId, targetId),
-          UpdateExpression:
-            'SET policyId = :policyId, targetId = :targetId, lastGoodBackupAt = :at, lastGoodBackupId = :backupId, lastGoodScheduledTime = :slot, lastGoodSucceededAt = :succeededAt, expiresAt = :expiresAt',
-          ConditionExpression: 'attribute_not_exists(lastGoodBackupAt) OR lastGoodBackupAt < :at',
-          ExpressionAttributeValues: {
-            ':policyId': policyId,
-            ':targetId': targetId,
-            ':at': good.backupCreatedAt,
-            ':backupId': good.backupId,
-            ':slot': good.scheduledTime,
-            ':succeededAt': good.succeededAt,
-            ':expiresAt': expiresAt,
-          },
-        }),
-      );
-      return true;
-    } catch (e: unknown) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+    return applied(
+      this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: rpoTargetKey(policyId, targetId),
+        UpdateExpression:
+          'SET policyId = :policyId, targetId = :targetId, lastGoodBackupAt = :at, lastGoodBackupId = :backupId, lastGoodScheduledTime = :slot, lastGoodSucceededAt = :succeededAt, expiresAt = :expiresAt',
+        ConditionExpression: 'attribute_not_exists(lastGoodBackupAt) OR lastGoodBackupAt < :at',
+        ExpressionAttributeValues: {
+          ':policyId': policyId,
+          ':targetId': targetId,
+          ':at': good.backupCreatedAt,
+          ':backupId': good.backupId,
+          ':slot': good.scheduledTime,
+          ':succeededAt': good.succeededAt,
+          ':expiresAt': expiresAt,
+        },
+      }),
+      ),
+    );
   }
 
   /** Notes when a target was first seen in a run; an earlier note (or a good backup's item) is kept. */
