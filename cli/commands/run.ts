@@ -133,13 +133,17 @@ async function follow(ctx: Context, policyId: string, executionArn: string, slot
     const [run, targets] = await Promise.all([ctx.runs.getRun(policyId, slot), ctx.runs.allTargets(policyId, slot)]);
     view?.update(run, targets, ctx.now());
     if (execution.status !== 'RUNNING') return { execution, run, targets };
-    await sleep(ctx.pollMs);
+    // Each look reads every target item: look less often at a large run.
+    await sleep(ctx.pollMs * Math.max(1, Math.ceil(targets.length / LOOK_TARGETS_PER_INTERVAL)));
   }
 }
 
 function progressRow(t: TargetItem, now: Date): string[] {
   return [t.targetId, targetType(t), t.status, t.lifecycle ?? '', formatPercent(t.progressPercent), formatDuration(targetElapsed(t, now)), targetReason(t)];
 }
+
+/** Targets per poll interval of --wait: a run of 10,000 targets is looked at every 10 intervals. */
+const LOOK_TARGETS_PER_INTERVAL = 1000;
 
 const PROGRESS_HEADERS = ['TARGET', 'TYPE', 'STATUS', 'LIFECYCLE', 'PROGRESS', 'ELAPSED', 'REASON'];
 
@@ -150,12 +154,26 @@ class LiveView {
   update(run: RunItem | undefined, targets: TargetItem[], now: Date): void {
     const width = Math.max(40, (process.stdout.columns || 160) - 1);
     const header = `${utcSeconds(now)}  run ${run?.status ?? 'starting'}${run ? `, targets ${formatCounts(run)}` : ''}`;
-    const lines = [header, '', ...renderTable(PROGRESS_HEADERS, targets.map((t) => progressRow(t, now))).split('\n')].map((l) => truncate(l, width));
+    // A run taller than the terminal shows its counts and only the targets not yet backed up,
+    // open ones first, so the view can still be redrawn in place.
+    const room = Math.max(5, (process.stdout.rows || 40) - 6);
+    let shown = targets;
+    let note: string | undefined;
+    if (targets.length > room) {
+      const byStatus = new Map<string, number>();
+      for (const t of targets) byStatus.set(t.status, (byStatus.get(t.status) ?? 0) + 1);
+      const notDone = targets.filter((t) => t.status !== 'SUCCEEDED').sort((a, b) => openFirst(a) - openFirst(b));
+      shown = notDone.slice(0, room);
+      note = `${[...byStatus].map(([status, n]) => `${n} ${status}`).join(', ')}; showing ${shown.length} not backed up yet${notDone.length > shown.length ? ` of ${notDone.length}` : ''}`;
+    }
+    const lines = [header, ...(note ? [note] : []), '', ...renderTable(PROGRESS_HEADERS, shown.map((t) => progressRow(t, now))).split('\n')].map((l) => truncate(l, width));
     const up = this.drawn > 0 ? `\x1b[${this.drawn}F\x1b[0J` : '';
     process.stdout.write(`${up}${lines.join('\n')}\n`);
     this.drawn = lines.length;
   }
 }
+
+const openFirst = (t: TargetItem) => (t.status === 'IN_PROGRESS' ? 0 : t.status === 'PENDING' ? 1 : 2);
 
 /** Off a terminal (a log, a pipe): one line per change of the run or of a target. */
 class ChangeLog {
