@@ -1,6 +1,6 @@
 // Access to the policies table: one item per policy, as the operator wrote it.
 import { applied } from './conditional.js';
-import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateScan, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** What the schedule sync last did for a policy, written back on the policy item. */
 export interface ScheduleStatus {
@@ -48,14 +48,8 @@ export class PolicyStore {
   /** Every policy id in the table (the table holds hundreds of small items, not millions). */
   async listPolicyIds(): Promise<string[]> {
     const ids: string[] = [];
-    let key: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new ScanCommand({ TableName: this.table, ProjectionExpression: 'policyId', ExclusiveStartKey: key, ConsistentRead: true }),
-      );
-      for (const item of out.Items ?? []) ids.push(String(item.policyId));
-      key = out.LastEvaluatedKey;
-    } while (key);
+    const pages = paginateScan({ client: this.db }, { TableName: this.table, ProjectionExpression: 'policyId', ConsistentRead: true });
+    for await (const page of pages) for (const item of page.Items ?? []) ids.push(String(item.policyId));
     return ids;
   }
 }

@@ -3,6 +3,7 @@ import {
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
+  paginateQuery,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -309,20 +310,16 @@ export class RunStore {
 
   async allTargets(policyId: string, scheduledTime: string): Promise<TargetItem[]> {
     const targets: TargetItem[] = [];
-    let key: Cursor | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': targetsPartition(policyId, scheduledTime) },
-          ConsistentRead: true,
-          ExclusiveStartKey: key,
-        }),
-      );
-      targets.push(...((out.Items ?? []) as TargetItem[]));
-      key = out.LastEvaluatedKey;
-    } while (key);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': targetsPartition(policyId, scheduledTime) },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) targets.push(...((page.Items ?? []) as TargetItem[]));
     return targets;
   }
 
@@ -418,43 +415,38 @@ export class RunStore {
   /** Every target's RPO bookkeeping for a policy. */
   async rpoTargets(policyId: string): Promise<RpoTargetItem[]> {
     const items: RpoTargetItem[] = [];
-    let key: Cursor | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
-          ExpressionAttributeValues: { ':pk': rpoPartition(policyId), ':target': 'TARGET#' },
-          ExclusiveStartKey: key,
-        }),
-      );
-      items.push(...((out.Items ?? []) as RpoTargetItem[]));
-      key = out.LastEvaluatedKey;
-    } while (key);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
+        ExpressionAttributeValues: { ':pk': rpoPartition(policyId), ':target': 'TARGET#' },
+      },
+    );
+    for await (const page of pages) items.push(...((page.Items ?? []) as RpoTargetItem[]));
     return items;
   }
 
+
   /** The newest run of a policy that recorded its targets (runs of a disabled or invalid policy record none). */
   async latestRunWithTargets(policyId: string): Promise<RunItem | undefined> {
-    let key: Cursor | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
-          FilterExpression: 'attribute_exists(targetsRecordedAt)',
-          ExpressionAttributeValues: { ':pk': `POLICY#${policyId}`, ':run': 'RUN#' },
-          ScanIndexForward: false,
-          Limit: 25,
-          ExclusiveStartKey: key,
-        }),
-      );
-      const run = out.Items?.[0];
+    const pages = paginateQuery(
+      { client: this.db, pageSize: 25 },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
+        FilterExpression: 'attribute_exists(targetsRecordedAt)',
+        ExpressionAttributeValues: { ':pk': `POLICY#${policyId}`, ':run': 'RUN#' },
+        ScanIndexForward: false,
+      },
+    );
+    for await (const page of pages) {
+      const run = page.Items?.[0];
       if (run) return run as RunItem;
-      key = out.LastEvaluatedKey;
-    } while (key);
+    }
     return undefined;
   }
+
 
   /** Replaces the policy's RPO status with the latest check's. */
   async putRpoStatus(status: RpoStatusItem): Promise<void> {
