@@ -5,7 +5,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FSxClient } from '@aws-sdk/client-fsx';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { fromIni } from '@aws-sdk/credential-providers';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../functions/shared/store/document-client.js';
 import { PolicyStore } from '../functions/shared/store/policies.js';
 import { RunStore } from '../functions/shared/store/runs.js';
 import { EnvironmentError, explainError, type ErrorContext } from './errors.js';
@@ -103,7 +104,7 @@ function localContext(): Context {
 }
 
 function stores(dynamo: DynamoDBClient, tables: { policies: string; runs: string }) {
-  const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const db = documentClient(dynamo);
   return { db, runs: new RunStore(db, tables.runs), policies: new PolicyStore(db, tables.policies) };
 }
 

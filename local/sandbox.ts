@@ -4,12 +4,13 @@
 import './env.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FSxClient } from '@aws-sdk/client-fsx';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { parse } from 'yaml';
 import { parseConfig, type Config } from '../functions/shared/config.js';
 import { buildSchedulingDeps, type SchedulingDeps } from '../functions/shared/deps.js';
+import { documentClient } from '../functions/shared/store/document-client.js';
 import { createHandler as createSyncSchedules } from '../functions/sync-schedules/handler.js';
 import { createHandler as createReconcileSchedules } from '../functions/reconcile-schedules/handler.js';
 import type { ReconcileReport } from '../functions/reconcile-schedules/reconcile-schedules.js';
@@ -131,7 +132,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     (event) => syncHandler(event, lambdaContext('syncSchedules', 120, clock)),
     { batchSize: streamEvent?.batchSize ?? 25, maximumRetryAttempts: streamEvent?.maximumRetryAttempts ?? 20 },
   );
-  const db = DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } });
+  const db = documentClient(dynamo.client);
 
   async function runUnattended(until: Date, events: LiveEvents = {}, signal?: AbortSignal): Promise<ExecutionOutcome[]> {
     const started: Promise<ExecutionOutcome>[] = [];

@@ -3,7 +3,6 @@
 import { FSxClient } from '@aws-sdk/client-fsx';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { systemClock, type Clock } from './clock.js';
@@ -11,6 +10,7 @@ import { parseConfig, type Config } from './config.js';
 import { parseSchedulingConfig, type SchedulingConfig } from './scheduling-config.js';
 import type { SchedulingTarget } from './domain/schedule-spec.js';
 import { logger, metrics, tracer } from './powertools.js';
+import { documentClient } from './store/document-client.js';
 import { PolicyStore } from './store/policies.js';
 import { RunStore } from './store/runs.js';
 
@@ -31,7 +31,7 @@ export interface Deps {
 }
 
 export function buildDeps(opts: { config: Config; clock: Clock; fsx: FSxClient; dynamodb: DynamoDBClient }): Deps {
-  const db = DynamoDBDocumentClient.from(opts.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  const db = documentClient(opts.dynamodb);
   return {
     config: opts.config,
     clock: opts.clock,
@@ -67,7 +67,7 @@ export interface SchedulingDeps {
 }
 
 export function buildSchedulingDeps(opts: { config: SchedulingConfig; clock: Clock; scheduler: SchedulerClient; dynamodb: DynamoDBClient }): SchedulingDeps {
-  const db = DynamoDBDocumentClient.from(opts.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  const db = documentClient(opts.dynamodb);
   return {
     scheduler: opts.scheduler,
     policies: new PolicyStore(db, opts.config.policiesTable),
