@@ -10,6 +10,7 @@ import type { RunItem, TargetItem } from '../functions/shared/store/runs.js';
 import { loadFleet } from './fsx/index.js';
 import { readPolicyFiles, sandboxConnection, startSandbox, type Sandbox } from './sandbox.js';
 import { projectRoot } from './serverless-config.js';
+import { truncate, utc } from '../cli/format.js';
 import { formatDuration, renderTable } from '../cli/table.js';
 import { removeSandboxFile, writeSandboxFile } from '../cli/sandbox-file.js';
 
@@ -66,7 +67,6 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const utc = (d: Date | string) => new Date(d).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
 const realStart = Date.now();
 
 let fleet;
@@ -246,8 +246,4 @@ async function printHistory(runs: RunItem[], zones: Map<string, string>) {
     }
   }
   console.log(renderTable(['POLICY', 'SLOT (UTC)', 'TARGET', 'TYPE', 'STATUS', 'BACKUP', 'DURATION', 'REASON'], rows));
-}
-
-function truncate(s: string, n: number) {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
